@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine with Rust:
+#   unit and integration tests (cargo), then browser tests in headless Chromium.
+# Installs what the browser tests need (Debian's chromium, npm packages) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian's chromium (browser tests)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+log "cargo test (unit, integration, NIST accuracy)"
+cargo test --workspace --release --locked 2>&1 | tee /tmp/bilim-cargo-test.log
+grep -q "test result:" /tmp/bilim-cargo-test.log
+
+log "browser tests (headless Chromium, playwright-core, axe-core)"
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+cargo build --release --locked --bin bilim
+node --test tests/browser/

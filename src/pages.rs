@@ -1,0 +1,771 @@
+//! Which pages the site has, and the template context of each.
+//!
+//! Every page is rendered once per language; URLs are `base + lang prefix + path`, so the site
+//! works under any base path. Pages that have no translation in a language still exist there,
+//! with a visible note linking the versions that do exist.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::Context;
+
+use crate::content::{Article, Page};
+use crate::error::{Diagnostics, Result};
+use crate::i18n::Lang;
+use crate::markdown::escape_text;
+use crate::output::SiteFiles;
+use crate::render::json_for_script;
+use crate::site::{style_for, Project, RenderedDoc};
+use crate::tables::Computed;
+use crate::taxonomy::{self, Kind};
+
+/// One page to render: output path, template and context.
+struct PageJob {
+    path: String,
+    template: &'static str,
+    ctx: Context,
+}
+
+/// Shared state for building contexts.
+pub struct SiteRender<'a> {
+    /// The project.
+    pub p: &'a Project,
+    /// Computed tables.
+    pub computed: &'a Computed,
+    /// Rendered Markdown by source path.
+    pub docs: &'a BTreeMap<PathBuf, RenderedDoc>,
+    /// Base path, e.g. `/repo/`.
+    pub base: String,
+    /// Absolute base URL with trailing slash.
+    pub base_url: String,
+    live_reload: bool,
+}
+
+/// Render every page and file of the site.
+pub fn render_site(
+    p: &Project,
+    computed: &Computed,
+    docs: &BTreeMap<PathBuf, RenderedDoc>,
+    live_reload: bool,
+) -> Result<SiteFiles> {
+    let r = SiteRender {
+        p,
+        computed,
+        docs,
+        base: p.config.base_path(),
+        base_url: p.config.base_url_slash(),
+        live_reload,
+    };
+    let mut jobs = Vec::new();
+    for lang in p.config.langs() {
+        r.jobs_for_lang(lang, &mut jobs);
+    }
+    jobs.push(r.not_found_job());
+    let rendered: Vec<(String, Result<String>)> = jobs
+        .into_par_iter()
+        .map(|j| (j.path, p.theme.render(j.template, &j.ctx)))
+        .collect();
+    let mut files = SiteFiles::default();
+    let mut diags = Diagnostics::default();
+    for (path, html) in rendered {
+        if let Some(h) = diags.collect(html)? {
+            files.add(path, h);
+        }
+    }
+    diags.finish()?;
+    for (name, bytes) in &p.theme.static_files {
+        files.add(format!("static/{name}"), bytes.clone());
+    }
+    if r.live_reload {
+        files.add("static/livereload.js", crate::serve::LIVERELOAD_JS);
+    }
+    r.hosting_files(&mut files);
+    r.article_downloads(&mut files);
+    computed.write_files(&r, &mut files)?;
+    Ok(files)
+}
+
+impl<'a> SiteRender<'a> {
+    /// Absolute-path URL of a page: `/repo/ru/articles/x/`.
+    pub fn url(&self, lang: Lang, path: &str) -> String {
+        format!("{}{}{}", self.base, lang.prefix(), path)
+    }
+
+    /// Full URL (for canonical links, feeds, citations).
+    pub fn abs_url(&self, lang: Lang, path: &str) -> String {
+        format!("{}{}{}", self.base_url, lang.prefix(), path)
+    }
+
+    fn t(&self, lang: Lang, key: &str) -> String {
+        self.p.theme.i18n.get(lang, key).to_string()
+    }
+
+    /// The context every page shares.
+    pub fn base_ctx(
+        &self,
+        lang: Lang,
+        path: &str,
+        title: &str,
+        description: &str,
+        available: &[Lang],
+    ) -> Context {
+        self.base_ctx_with_fallback(lang, path, title, description, available, None)
+    }
+
+    /// Like [`Self::base_ctx`], for pages that do not exist at all in some languages: the
+    /// language switcher links those languages to `fallback` instead.
+    pub fn base_ctx_with_fallback(
+        &self,
+        lang: Lang,
+        path: &str,
+        title: &str,
+        description: &str,
+        available: &[Lang],
+        fallback: Option<&str>,
+    ) -> Context {
+        let cfg = &self.p.config;
+        let mut ctx = Context::new();
+        ctx.insert("lang", lang.code());
+        ctx.insert("t", self.p.theme.i18n.strings(lang));
+        ctx.insert("base", &self.base);
+        ctx.insert("home_url", &self.url(lang, ""));
+        let alternates: Vec<Value> = cfg
+            .langs()
+            .into_iter()
+            .map(|l| {
+                let target = match fallback {
+                    Some(f) if !available.contains(&l) => f,
+                    _ => path,
+                };
+                json!({
+                    "lang": l.code(), "name": l.native_name(), "url": self.url(l, target),
+                    "abs_url": self.abs_url(l, path), "current": l == lang, "exists": available.contains(&l),
+                })
+            })
+            .collect();
+        ctx.insert("alternates", &alternates);
+        ctx.insert(
+            "site",
+            &json!({
+                "title": cfg.title_in(lang), "description": cfg.description_in(lang),
+                "license": cfg.license, "repository": cfg.repository,
+                "maintainers": cfg.maintainers,
+            }),
+        );
+        ctx.insert(
+            "page",
+            &json!({
+                "title": title, "description": description, "path": path,
+                "url": self.url(lang, path), "canonical": self.abs_url(lang, path),
+                "translated": available.contains(&lang),
+            }),
+        );
+        let mut nav = vec![
+            json!({"label": self.t(lang, "nav_articles"), "url": self.url(lang, "articles/")}),
+            json!({"label": self.t(lang, "nav_topics"), "url": self.url(lang, "topics/")}),
+            json!({"label": self.t(lang, "nav_datasets"), "url": self.url(lang, "datasets/")}),
+            json!({"label": self.t(lang, "nav_checks"), "url": self.url(lang, "checks/")}),
+        ];
+        let mut menu_pages: Vec<(&Page, i32)> = self
+            .p
+            .content
+            .pages
+            .iter()
+            .filter_map(|pg| {
+                pg.versions
+                    .get(&Lang::En)
+                    .filter(|(m, _)| m.menu)
+                    .map(|(m, _)| (pg, m.weight))
+            })
+            .collect();
+        menu_pages.sort_by_key(|(pg, w)| (*w, pg.name.clone()));
+        for (pg, _) in menu_pages {
+            let title = pg
+                .versions
+                .get(&lang)
+                .or_else(|| pg.versions.get(&Lang::En))
+                .map_or("", |(m, _)| m.title.as_str());
+            nav.push(json!({"label": title, "url": self.url(lang, &format!("{}/", pg.name))}));
+        }
+        ctx.insert("nav", &nav);
+        ctx.insert("search_url", &self.url(lang, "search/"));
+        ctx.insert("build_date", &self.p.build_date.human(lang));
+        ctx.insert("build_date_iso", &self.p.build_date.iso());
+        ctx.insert("live_reload", &self.live_reload);
+        ctx.insert("generator", concat!("bilim ", env!("CARGO_PKG_VERSION")));
+        ctx.insert("cite_kb", &self.cite_knowledge_base(lang));
+        ctx
+    }
+
+    fn cite_knowledge_base(&self, lang: Lang) -> String {
+        let cfg = &self.p.config;
+        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
+        format!(
+            "{} ({}). {} [{}]. {}",
+            if names.is_empty() {
+                "bilim".to_string()
+            } else {
+                names.join(", ")
+            },
+            self.p.build_date.year,
+            cfg.title_in(lang),
+            self.t(lang, "kb_medium"),
+            self.abs_url(lang, "")
+        )
+    }
+
+    fn with_jsonld(ctx: &mut Context, v: Value) {
+        ctx.insert("jsonld", &json_for_script(&v));
+    }
+
+    fn breadcrumbs(&self, lang: Lang, items: &[(String, String)]) -> Value {
+        let mut list = vec![
+            json!({"@type": "ListItem", "position": 1, "name": self.p.config.title_in(lang), "item": self.abs_url(lang, "")}),
+        ];
+        for (i, (name, path)) in items.iter().enumerate() {
+            list.push(json!({"@type": "ListItem", "position": i + 2, "name": name, "item": self.abs_url(lang, path)}));
+        }
+        json!({"@type": "BreadcrumbList", "itemListElement": list})
+    }
+
+    fn jobs_for_lang(&self, lang: Lang, jobs: &mut Vec<PageJob>) {
+        jobs.push(self.home_job(lang));
+        jobs.push(self.article_list_job(lang));
+        for a in &self.p.content.articles {
+            jobs.push(self.article_job(lang, a));
+        }
+        for page in &self.p.content.pages {
+            jobs.push(self.free_page_job(lang, page));
+        }
+        let articles = &self.p.content.articles;
+        for kind in Kind::ALL {
+            let terms = taxonomy::build(kind, articles, &self.p.config, lang);
+            jobs.push(self.taxonomy_index_job(lang, kind, &terms));
+            for term in &terms {
+                jobs.push(self.term_job(lang, kind, term));
+            }
+        }
+        jobs.push(self.simple_job(
+            lang,
+            "search/",
+            "search.html",
+            "search_title",
+            "search_intro",
+        ));
+        for (path, template, ctx) in self.computed.page_jobs(self, lang) {
+            jobs.push(PageJob {
+                path,
+                template,
+                ctx,
+            });
+        }
+    }
+
+    fn out_path(lang: Lang, path: &str) -> String {
+        format!("{}{}index.html", lang.prefix(), path)
+    }
+
+    fn simple_job(
+        &self,
+        lang: Lang,
+        path: &str,
+        template: &'static str,
+        title_key: &str,
+        intro_key: &str,
+    ) -> PageJob {
+        let title = self.t(lang, title_key);
+        let ctx = self.base_ctx(lang, path, &title, &self.t(lang, intro_key), &Lang::ALL);
+        PageJob {
+            path: Self::out_path(lang, path),
+            template,
+            ctx,
+        }
+    }
+
+    /// A card for article lists.
+    pub fn article_card(&self, lang: Lang, a: &Article) -> Value {
+        let v = a.versions.get(&lang);
+        let en = a.versions.get(&Lang::En);
+        let title = v.or(en).map_or(a.meta.title.as_str(), |v| v.title.as_str());
+        let description = v
+            .or(en)
+            .map_or(a.meta.description.as_str(), |v| v.description.as_str());
+        let authors: Vec<&str> = a.meta.authors.iter().map(|x| x.name.as_str()).collect();
+        json!({
+            "slug": a.slug, "title": title, "description": description, "url": self.url(lang, &format!("articles/{}/", a.slug)),
+            "authors": authors.join("; "), "year": a.meta.year, "journal": a.meta.journal,
+            "source_lang": Lang::parse(&a.meta.source_lang).map_or("", |l| l.native_name()),
+            "translated": v.is_some(),
+            "topics": a.meta.topics.iter().map(|t| json!({"label": self.vocab(&self.p.config.topics, t, lang), "url": self.url(lang, &format!("topics/{t}/"))})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn vocab(
+        &self,
+        v: &BTreeMap<String, BTreeMap<String, String>>,
+        slug: &str,
+        lang: Lang,
+    ) -> String {
+        v.get(slug)
+            .and_then(|l| l.get(lang.code()).or_else(|| l.get("en")))
+            .cloned()
+            .unwrap_or_else(|| slug.to_string())
+    }
+
+    fn sorted_articles(&self) -> Vec<&Article> {
+        let mut list: Vec<&Article> = self.p.content.articles.iter().collect();
+        list.sort_by(|a, b| {
+            b.meta
+                .year
+                .cmp(&a.meta.year)
+                .then(a.meta.title.cmp(&b.meta.title))
+        });
+        list
+    }
+
+    fn home_job(&self, lang: Lang) -> PageJob {
+        let cfg = &self.p.config;
+        let mut ctx = self.base_ctx(
+            lang,
+            "",
+            cfg.title_in(lang),
+            cfg.description_in(lang),
+            &Lang::ALL,
+        );
+        let list = self.sorted_articles();
+        let featured: Vec<Value> = list
+            .iter()
+            .filter(|a| a.meta.featured)
+            .map(|a| self.article_card(lang, a))
+            .collect();
+        let latest: Vec<Value> = list
+            .iter()
+            .take(6)
+            .map(|a| self.article_card(lang, a))
+            .collect();
+        let topics = taxonomy::build(Kind::Topics, &self.p.content.articles, cfg, lang);
+        let topics: Vec<Value> = topics.iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("topics/{}/", t.slug))})).collect();
+        let issues = taxonomy::build(Kind::Issues, &self.p.content.articles, cfg, lang);
+        let (matched, mismatched) = self.computed.check_counts();
+        ctx.insert("featured", &featured);
+        ctx.insert("latest", &latest);
+        ctx.insert("topics", &topics);
+        ctx.insert(
+            "stats",
+            &json!({
+                "articles": self.p.content.articles.len(), "datasets": self.p.datasets.len(),
+                "tables": self.computed.table_count(), "checks_matched": matched, "checks_mismatched": mismatched,
+                "issues": issues.len(),
+            }),
+        );
+        Self::with_jsonld(
+            &mut ctx,
+            json!({
+                "@context": "https://schema.org", "@type": "WebSite", "name": cfg.title_in(lang),
+                "url": self.abs_url(lang, ""), "inLanguage": lang.code(), "description": cfg.description_in(lang),
+            }),
+        );
+        PageJob {
+            path: Self::out_path(lang, ""),
+            template: "home.html",
+            ctx,
+        }
+    }
+
+    fn article_list_job(&self, lang: Lang) -> PageJob {
+        let title = self.t(lang, "articles_title");
+        let mut ctx = self.base_ctx(
+            lang,
+            "articles/",
+            &title,
+            &self.t(lang, "articles_intro"),
+            &Lang::ALL,
+        );
+        let cards: Vec<Value> = self
+            .sorted_articles()
+            .iter()
+            .map(|a| self.article_card(lang, a))
+            .collect();
+        ctx.insert("articles", &cards);
+        ctx.insert("heading", &title);
+        ctx.insert("intro", &self.t(lang, "articles_intro"));
+        Self::with_jsonld(
+            &mut ctx,
+            self.breadcrumbs(lang, &[(title.clone(), "articles/".into())]),
+        );
+        PageJob {
+            path: Self::out_path(lang, "articles/"),
+            template: "list.html",
+            ctx,
+        }
+    }
+
+    fn article_job(&self, lang: Lang, a: &Article) -> PageJob {
+        let path = format!("articles/{}/", a.slug);
+        let available: Vec<Lang> = a.versions.keys().copied().collect();
+        let version = a.versions.get(&lang);
+        let shown = version.or_else(|| a.versions.get(&Lang::En));
+        let (title, description) = shown
+            .map_or((a.meta.title.clone(), a.meta.description.clone()), |v| {
+                (v.title.clone(), v.description.clone())
+            });
+        let mut ctx = self.base_ctx(lang, &path, &title, &description, &available);
+        let m = &a.meta;
+        let issue = taxonomy::issue_term(a).map(|(slug, label)| json!({"label": label, "url": self.url(lang, &format!("issues/{slug}/"))}));
+        let keywords = version.map_or(&m.keywords, |v| &v.keywords);
+        let datasets: Vec<Value> = m.datasets.iter().map(|d| json!({"id": d, "title": self.p.datasets.title(d).unwrap_or(d), "url": self.url(lang, &format!("datasets/{d}/"))})).collect();
+        let source_citations: Vec<Value> = crate::cite::Style::ALL
+            .iter()
+            .map(|s| json!({"style": s.name(), "label": self.t(lang, &format!("style_{}", s.name())), "html": self.p.bibliography.reference_html(&m.cite_key, *s, lang).unwrap_or_default()}))
+            .collect();
+        ctx.insert("article", &json!({
+            "slug": a.slug, "title": title, "original_title": m.original_title, "english_title": m.title,
+            "authors": m.authors.iter().map(|x| json!({"name": x.name, "original": x.original, "affiliation": x.affiliation, "orcid": x.orcid, "url": self.url(lang, &format!("authors/{}/", taxonomy::term_slug(&x.name)))})).collect::<Vec<_>>(),
+            "year": m.year, "year_url": self.url(lang, &format!("years/{}/", m.year)),
+            "journal": m.journal, "volume": m.volume, "issue": m.issue, "pages": m.pages, "doi": m.doi,
+            "issue_term": issue,
+            "source_lang": Lang::parse(&m.source_lang).map_or("", |l| l.native_name()),
+            "source_lang_url": self.url(lang, &format!("languages/{}/", m.source_lang)),
+            "keywords": keywords.iter().map(|k| json!({"label": k, "url": self.url(lang, &format!("keywords/{}/", taxonomy::term_slug(k)))})).collect::<Vec<_>>(),
+            "topics": m.topics.iter().map(|t| json!({"label": self.vocab(&self.p.config.topics, t, lang), "url": self.url(lang, &format!("topics/{t}/"))})).collect::<Vec<_>>(),
+            "methods": m.methods.iter().map(|t| json!({"label": self.vocab(&self.p.config.methods, t, lang), "url": self.url(lang, &format!("methods/{t}/"))})).collect::<Vec<_>>(),
+            "datasets": datasets,
+            "cite_key": m.cite_key,
+            "source_citations": source_citations,
+            "default_style": style_for(&self.p.config, lang).name(),
+            "bib_url": self.url(Lang::En, &format!("{path}cite.bib")),
+            "summary_citation": self.summary_citation(lang, a, &title),
+        }));
+        if let Some(v) = version {
+            if let Some(doc) = self.docs.get(&v.doc.path) {
+                ctx.insert("body", &doc.body.html);
+                ctx.insert("toc", &doc.body.toc);
+                ctx.insert(
+                    "references",
+                    &doc.references
+                        .iter()
+                        .map(|(k, h)| json!({"key": k, "html": h}))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        ctx.insert("checks", &self.computed.checks_for_page(&path));
+        let authors: Vec<Value> = m
+            .authors
+            .iter()
+            .map(|x| json!({"@type": "Person", "name": x.name}))
+            .collect();
+        let mut based_on = json!({"@type": "ScholarlyArticle", "name": m.original_title, "author": authors, "datePublished": m.year.to_string()});
+        if let Some(doi) = &m.doi {
+            based_on["@id"] = json!(format!("https://doi.org/{doi}"));
+            based_on["sameAs"] = json!(format!("https://doi.org/{doi}"));
+        }
+        if let Some(j) = &m.journal {
+            based_on["isPartOf"] = json!({"@type": "Periodical", "name": j});
+        }
+        Self::with_jsonld(
+            &mut ctx,
+            json!({
+                "@context": "https://schema.org",
+                "@graph": [
+                    {
+                        "@type": "ScholarlyArticle", "additionalType": "Summary",
+                        "headline": title, "name": title, "description": description, "inLanguage": lang.code(),
+                        "url": self.abs_url(lang, &path),
+                        "author": {"@type": "Organization", "name": self.p.config.title_in(lang)},
+                        "publisher": {"@type": "Organization", "name": self.p.config.title_in(lang)},
+                        "isBasedOn": based_on,
+                        "keywords": keywords.join(", "),
+                        "dateModified": self.p.build_date.iso(),
+                    },
+                    self.breadcrumbs(lang, &[(self.t(lang, "nav_articles"), "articles/".into()), (title.clone(), path.clone())]),
+                ]
+            }),
+        );
+        PageJob {
+            path: Self::out_path(lang, &path),
+            template: "article.html",
+            ctx,
+        }
+    }
+
+    fn summary_citation(&self, lang: Lang, a: &Article, title: &str) -> String {
+        let cfg = &self.p.config;
+        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
+        format!(
+            "{} ({}). {} [{}]. {}. {}",
+            if names.is_empty() {
+                "bilim".to_string()
+            } else {
+                names.join(", ")
+            },
+            self.p.build_date.year,
+            title,
+            self.t(lang, "summary_medium"),
+            cfg.title_in(lang),
+            self.abs_url(lang, &format!("articles/{}/", a.slug))
+        )
+    }
+
+    fn free_page_job(&self, lang: Lang, page: &Page) -> PageJob {
+        let path = format!("{}/", page.name);
+        let available: Vec<Lang> = page.versions.keys().copied().collect();
+        let version = page
+            .versions
+            .get(&lang)
+            .or_else(|| page.versions.get(&Lang::En))
+            .or_else(|| page.versions.values().next());
+        let (title, description) = version.map_or((page.name.clone(), String::new()), |(m, _)| {
+            (m.title.clone(), m.description.clone())
+        });
+        let mut ctx = self.base_ctx(lang, &path, &title, &description, &available);
+        if let Some((m, doc)) = page.versions.get(&lang) {
+            if let Some(r) = self.docs.get(&doc.path) {
+                ctx.insert("body", &r.body.html);
+                ctx.insert("toc", &r.body.toc);
+                ctx.insert(
+                    "references",
+                    &r.references
+                        .iter()
+                        .map(|(k, h)| json!({"key": k, "html": h}))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            if let Some(t) = &m.topic {
+                ctx.insert("topic", &json!({"label": self.vocab(&self.p.config.topics, t, lang), "url": self.url(lang, &format!("topics/{t}/"))}));
+            }
+        }
+        ctx.insert("checks", &self.computed.checks_for_page(&path));
+        Self::with_jsonld(
+            &mut ctx,
+            self.breadcrumbs(lang, &[(title.clone(), path.clone())]),
+        );
+        PageJob {
+            path: Self::out_path(lang, &path),
+            template: "page.html",
+            ctx,
+        }
+    }
+
+    fn taxonomy_index_job(&self, lang: Lang, kind: Kind, terms: &[taxonomy::Term]) -> PageJob {
+        let path = format!("{}/", kind.slug());
+        let title = self.t(lang, &format!("tax_{}", kind.slug()));
+        let mut ctx = self.base_ctx(
+            lang,
+            &path,
+            &title,
+            &self.t(lang, "taxonomy_intro"),
+            &Lang::ALL,
+        );
+        let list: Vec<Value> = terms.iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("{}/{}/", kind.slug(), t.slug))})).collect();
+        let taxonomies: Vec<Value> = Kind::ALL.iter().map(|k| json!({"label": self.t(lang, &format!("tax_{}", k.slug())), "url": self.url(lang, &format!("{}/", k.slug())), "current": *k == kind})).collect();
+        ctx.insert("terms", &list);
+        ctx.insert("heading", &title);
+        ctx.insert("taxonomies", &taxonomies);
+        if kind == Kind::Topics {
+            let pages: BTreeMap<String, String> = self.topic_pages(lang);
+            ctx.insert("topic_pages", &pages);
+        }
+        Self::with_jsonld(
+            &mut ctx,
+            self.breadcrumbs(lang, &[(title.clone(), path.clone())]),
+        );
+        PageJob {
+            path: Self::out_path(lang, &path),
+            template: "taxonomy.html",
+            ctx,
+        }
+    }
+
+    fn topic_pages(&self, lang: Lang) -> BTreeMap<String, String> {
+        self.p
+            .content
+            .pages
+            .iter()
+            .filter_map(|pg| {
+                let (m, _) = pg.versions.get(&Lang::En)?;
+                Some((m.topic.clone()?, self.url(lang, &format!("{}/", pg.name))))
+            })
+            .collect()
+    }
+
+    fn term_job(&self, lang: Lang, kind: Kind, term: &taxonomy::Term) -> PageJob {
+        let path = format!("{}/{}/", kind.slug(), term.slug);
+        let tax_title = self.t(lang, &format!("tax_{}", kind.slug()));
+        // Keyword terms differ between languages; other taxonomies share their terms.
+        let available: Vec<Lang> = if kind == Kind::Keywords {
+            self.p
+                .config
+                .langs()
+                .into_iter()
+                .filter(|l| {
+                    taxonomy::build(kind, &self.p.content.articles, &self.p.config, *l)
+                        .iter()
+                        .any(|t| t.slug == term.slug)
+                })
+                .collect()
+        } else {
+            Lang::ALL.to_vec()
+        };
+        let mut ctx = self.base_ctx_with_fallback(
+            lang,
+            &path,
+            &term.label,
+            &format!("{tax_title}: {}", term.label),
+            &available,
+            Some(&format!("{}/", kind.slug())),
+        );
+        let cards: Vec<Value> = self
+            .p
+            .content
+            .articles
+            .iter()
+            .filter(|a| term.articles.contains(&a.slug))
+            .map(|a| self.article_card(lang, a))
+            .collect();
+        ctx.insert("articles", &cards);
+        ctx.insert("heading", &term.label);
+        ctx.insert(
+            "taxonomy",
+            &json!({"label": tax_title, "url": self.url(lang, &format!("{}/", kind.slug()))}),
+        );
+        if kind == Kind::Topics {
+            if let Some(url) = self.topic_pages(lang).get(&term.slug) {
+                ctx.insert("comparison_url", url);
+            }
+        }
+        Self::with_jsonld(
+            &mut ctx,
+            self.breadcrumbs(
+                lang,
+                &[
+                    (tax_title.clone(), format!("{}/", kind.slug())),
+                    (term.label.clone(), path.clone()),
+                ],
+            ),
+        );
+        PageJob {
+            path: Self::out_path(lang, &path),
+            template: "list.html",
+            ctx,
+        }
+    }
+
+    fn not_found_job(&self) -> PageJob {
+        let lang = Lang::En;
+        let mut ctx = self.base_ctx_with_fallback(
+            lang,
+            "404.html",
+            &self.t(lang, "notfound_title"),
+            "",
+            &[Lang::En],
+            Some(""),
+        );
+        ctx.insert("noindex", &true);
+        PageJob {
+            path: "404.html".into(),
+            template: "404.html",
+            ctx,
+        }
+    }
+
+    /// sitemap.xml, robots.txt, atom feeds, .nojekyll.
+    fn hosting_files(&self, files: &mut SiteFiles) {
+        files.add(".nojekyll", "");
+        files.add(
+            "robots.txt",
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
+                self.base_url
+            ),
+        );
+        let mut sm = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
+        let langs = self.p.config.langs();
+        let mut paths: Vec<&str> = files
+            .iter()
+            .filter(|(p, _)| p.ends_with("index.html"))
+            .map(|(p, _)| p)
+            .filter(|p| !p.starts_with("ru/") && !p.starts_with("kk/"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let path = p.trim_end_matches("index.html");
+            for l in &langs {
+                sm.push_str(&format!(
+                    "<url><loc>{}</loc><lastmod>{}</lastmod>",
+                    escape_text(&self.abs_url(*l, path)),
+                    self.p.build_date.iso()
+                ));
+                for alt in &langs {
+                    sm.push_str(&format!(
+                        "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                        alt.code(),
+                        escape_text(&self.abs_url(*alt, path))
+                    ));
+                }
+                sm.push_str("</url>\n");
+            }
+        }
+        sm.push_str("</urlset>\n");
+        files.add("sitemap.xml", sm);
+        for lang in langs {
+            files.add(format!("{}atom.xml", lang.prefix()), self.atom(lang));
+        }
+    }
+
+    fn atom(&self, lang: Lang) -> String {
+        let cfg = &self.p.config;
+        let mut s = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n<title>{}</title>\n<link href=\"{}\"/>\n<link rel=\"self\" href=\"{}\"/>\n<id>{}</id>\n<updated>{}</updated>\n<generator>bilim</generator>\n",
+            lang.code(),
+            escape_text(cfg.title_in(lang)),
+            escape_text(&self.abs_url(lang, "")),
+            escape_text(&self.abs_url(lang, "atom.xml")),
+            escape_text(&self.abs_url(lang, "")),
+            self.p.build_date.rfc3339()
+        );
+        for a in self.sorted_articles() {
+            let v = a.versions.get(&lang).or_else(|| a.versions.get(&Lang::En));
+            let (title, desc) = v
+                .map_or((a.meta.title.as_str(), a.meta.description.as_str()), |v| {
+                    (v.title.as_str(), v.description.as_str())
+                });
+            let url = self.abs_url(lang, &format!("articles/{}/", a.slug));
+            let updated = a
+                .meta
+                .date
+                .as_deref()
+                .and_then(crate::i18n::Date::parse)
+                .unwrap_or(self.p.build_date);
+            s.push_str(&format!(
+                "<entry><title>{}</title><link href=\"{}\"/><id>{}</id><updated>{}</updated><summary>{}</summary>{}</entry>\n",
+                escape_text(title),
+                escape_text(&url),
+                escape_text(&url),
+                updated.rfc3339(),
+                escape_text(desc),
+                a.meta.authors.iter().map(|x| format!("<author><name>{}</name></author>", escape_text(&x.name))).collect::<String>()
+            ));
+        }
+        s.push_str("</feed>\n");
+        s
+    }
+
+    fn article_downloads(&self, files: &mut SiteFiles) {
+        for a in &self.p.content.articles {
+            if let Some(bib) = self.p.bibliography.bibtex(&a.meta.cite_key) {
+                files.add(format!("articles/{}/cite.bib", a.slug), format!("{bib}\n"));
+            }
+            for asset in &a.assets {
+                if let (Some(name), Ok(bytes)) = (asset.file_name(), std::fs::read(asset)) {
+                    files.add(
+                        format!("articles/{}/{}", a.slug, name.to_string_lossy()),
+                        bytes,
+                    );
+                }
+            }
+        }
+    }
+}

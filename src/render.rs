@@ -1,0 +1,168 @@
+//! The theme: tera templates, static files and interface strings, and rendering pages with them.
+//!
+//! Templates are read by bilim itself (only files under `themes/<name>/templates/`) and handed to
+//! tera as strings, so a theme can never reach files outside the project. Values from content
+//! are escaped by tera's autoescaping; pre-rendered HTML (Markdown bodies, computed tables) is
+//! marked `| safe` in the templates and was escaped when it was produced.
+
+use std::path::{Path, PathBuf};
+
+use tera::{Context, Tera};
+
+use crate::config::SiteConfig;
+use crate::error::{Diagnostic, Diagnostics, Result};
+use crate::i18n::I18n;
+
+/// A loaded theme.
+pub struct Theme {
+    tera: Tera,
+    /// Files under `static/`: (path relative to `static/`, bytes).
+    pub static_files: Vec<(String, Vec<u8>)>,
+    /// Interface strings.
+    pub i18n: I18n,
+}
+
+impl std::fmt::Debug for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Theme")
+            .field("static_files", &self.static_files.len())
+            .finish()
+    }
+}
+
+impl Theme {
+    /// Load `themes/<cfg.theme>/` under `root`.
+    pub fn load(root: &Path, cfg: &SiteConfig) -> Result<Theme> {
+        if !crate::content::is_slug(&cfg.theme) {
+            return Err(Diagnostic::file(
+                "site.toml",
+                format!("theme `{}` is not a theme directory name", cfg.theme),
+            )
+            .hint("name a directory under themes/, e.g. theme = \"default\"")
+            .into());
+        }
+        let dir = root.join("themes").join(&cfg.theme);
+        let rel_dir = PathBuf::from("themes").join(&cfg.theme);
+        if !dir.is_dir() {
+            return Err(
+                Diagnostic::file(&rel_dir, "the theme directory does not exist")
+                    .hint("create it or set `theme` in site.toml to an existing one")
+                    .into(),
+            );
+        }
+        let i18n = I18n::load(&dir, root, &cfg.langs())?;
+        let templates = read_tree(&dir.join("templates"), &rel_dir.join("templates"))?;
+        let mut tera = Tera::new();
+        // Only .html, .xml and .svg templates are autoescaped for HTML; JSON is produced in Rust.
+        tera.autoescape_on([".html", ".xml", ".svg"]);
+        let sources: Vec<(String, String)> = templates
+            .iter()
+            .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
+            .collect();
+        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| template_diagnostic(&rel_dir, &e))?;
+        let static_files = read_tree(&dir.join("static"), &rel_dir.join("static"))?;
+        Ok(Theme {
+            tera,
+            static_files,
+            i18n,
+        })
+    }
+
+    /// Render a template.
+    pub fn render(&self, template: &str, ctx: &Context) -> Result<String> {
+        self.tera
+            .render(template, ctx)
+            .map_err(|e| template_diagnostic(Path::new("themes"), &e).into())
+    }
+
+    /// Whether the theme has a template.
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.get_template_names().any(|n| n == name)
+    }
+}
+
+fn template_diagnostic(rel_dir: &Path, e: &tera::Error) -> Diagnostic {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let span = r.span();
+            let file = if r.filename().is_empty() {
+                rel_dir.to_path_buf()
+            } else {
+                rel_dir.join("templates").join(r.filename())
+            };
+            Diagnostic::at(
+                file,
+                span.start_line,
+                span.start_col + 1,
+                r.message().to_string(),
+            )
+            .hint("fix the template; see the tera 2 documentation for the syntax")
+        }
+        other => Diagnostic::file(rel_dir, format!("template error: {other}"))
+            .hint("check the theme's templates"),
+    }
+}
+
+/// Every regular file under `dir` (not following symbolic links), as (relative path, bytes),
+/// sorted by path.
+fn read_tree(dir: &Path, rel: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut diags = Diagnostics::default();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::file(rel, format!("cannot read the theme: {e}")));
+                continue;
+            }
+        };
+        if entry.path_is_symlink() {
+            let r = rel.join(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
+            diags.push(
+                Diagnostic::file(r, "symbolic links are not followed in themes")
+                    .hint("replace the link with the file itself"),
+            );
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(sub) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let name = sub.to_string_lossy().replace('\\', "/");
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => out.push((name, bytes)),
+            Err(e) => diags.push(Diagnostic::file(rel.join(sub), format!("cannot read: {e}"))),
+        }
+    }
+    diags.finish()?;
+    Ok(out)
+}
+
+/// Serialise JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` are
+/// written as `\u003c` etc., so no content can close the script element.
+pub fn json_for_script(v: &serde_json::Value) -> String {
+    let s = serde_json::to_string(v).unwrap_or_else(|_| "{}".into());
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_cannot_close_script() {
+        let v = serde_json::json!({"name": "</script><script>alert(1)</script>"});
+        let s = json_for_script(&v);
+        assert!(!s.contains("</script>"));
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
+    }
+}

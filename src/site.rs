@@ -1,0 +1,367 @@
+//! The build pipeline: load → compute → render → write.
+//!
+//! [`load`] reads every input (configuration, theme, content, bibliography, datasets) and
+//! validates it; [`compute`] runs the `{table}`/`{chart}` directives and the checks; [`render`]
+//! turns Markdown and templates into the site's files; [`build`] writes them atomically.
+//! Data flows one way: each stage takes the previous stage's output by reference.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::cite::{Bibliography, Style};
+use crate::config::SiteConfig;
+use crate::content::{Content, Document};
+use crate::error::{Diagnostics, Error, Result};
+use crate::i18n::{Date, Lang};
+use crate::markdown::{self, Citation, Rendered, Resolver};
+use crate::output::SiteFiles;
+use crate::render::Theme;
+use crate::tables::{Computed, Datasets};
+
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Project root.
+    pub root: PathBuf,
+    /// Output directory (default `<root>/public`).
+    pub output: PathBuf,
+    /// Override of `base_url`.
+    pub base_url: Option<String>,
+    /// Inject the live-reload script (serve).
+    pub live_reload: bool,
+}
+
+impl BuildOptions {
+    /// Defaults for a project root.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        BuildOptions {
+            output: root.join("public"),
+            root,
+            base_url: None,
+            live_reload: false,
+        }
+    }
+}
+
+/// Every validated input of a build.
+pub struct Project {
+    /// Project root.
+    pub root: PathBuf,
+    /// `site.toml`.
+    pub config: SiteConfig,
+    /// Templates, static files, strings.
+    pub theme: Theme,
+    /// Articles and pages.
+    pub content: Content,
+    /// `data/references.bib`.
+    pub bibliography: Bibliography,
+    /// `data/*.csv` with metadata.
+    pub datasets: Datasets,
+    /// The build date (from `SOURCE_DATE_EPOCH`, else the newest content date).
+    pub build_date: Date,
+}
+
+/// What a build did, for the summary line.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// HTML pages written.
+    pub pages: usize,
+    /// All files written.
+    pub files: usize,
+    /// Computed tables.
+    pub tables: usize,
+    /// Checks that matched / did not.
+    pub checks_matched: usize,
+    /// Checks whose recomputation differs from the printed value.
+    pub checks_mismatched: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Stage 1: read and validate every input, reporting all problems at once.
+pub fn load(opts: &BuildOptions) -> Result<Project> {
+    let root = &opts.root;
+    if !root.join("site.toml").is_file() {
+        return Err(Error::Other(format!(
+            "{}: no site.toml here — run bilim in a knowledge-base directory or pass --root DIR",
+            root.display()
+        )));
+    }
+    let mut config = SiteConfig::load(root)?;
+    if let Some(url) = &opts.base_url {
+        config = config.with_base_url(url);
+    }
+    let mut diags = Diagnostics::default();
+    let theme = diags.collect(Theme::load(root, &config))?;
+    let content = diags.collect(Content::load(root, &config))?;
+    let bibliography = diags.collect(Bibliography::load(root))?;
+    let datasets = diags.collect(Datasets::load(root))?;
+    diags.finish()?;
+    let (Some(theme), Some(content), Some(bibliography), Some(datasets)) =
+        (theme, content, bibliography, datasets)
+    else {
+        return Err(Error::Other(
+            "internal error: a stage failed without a diagnostic".into(),
+        ));
+    };
+    let build_date = build_date(&content);
+    let project = Project {
+        root: root.clone(),
+        config,
+        theme,
+        content,
+        bibliography,
+        datasets,
+        build_date,
+    };
+    validate_references(&project)?;
+    Ok(project)
+}
+
+/// Cross-file checks: every cite key and dataset named in front matter exists.
+fn validate_references(p: &Project) -> Result<()> {
+    let mut diags = Diagnostics::default();
+    for a in &p.content.articles {
+        let Some(en) = a.versions.get(&Lang::En) else {
+            continue;
+        };
+        let fm_line = |needle: &str| -> usize {
+            std::fs::read_to_string(p.root.join(&en.doc.path))
+                .ok()
+                .and_then(|t| t.lines().position(|l| l.contains(needle)))
+                .map_or(1, |i| i + 1)
+        };
+        if !p.bibliography.has(&a.meta.cite_key) {
+            diags.push(
+                crate::error::Diagnostic::at(
+                    &en.doc.path,
+                    fm_line("cite_key"),
+                    1,
+                    format!(
+                        "cite_key `{}` is not in data/references.bib",
+                        a.meta.cite_key
+                    ),
+                )
+                .hint("add a BibLaTeX entry with this key or fix the key"),
+            );
+        }
+        for d in &a.meta.datasets {
+            if !p.datasets.contains(d) {
+                diags.push(
+                    crate::error::Diagnostic::at(
+                        &en.doc.path,
+                        fm_line(&format!("\"{d}\"")),
+                        1,
+                        format!("unknown dataset `{d}`"),
+                    )
+                    .hint("datasets are data/<id>.csv files; fix the id or add the file"),
+                );
+            }
+        }
+    }
+    diags.finish()
+}
+
+fn build_date(content: &Content) -> Date {
+    if let Some(d) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
+        return Date::from_unix(d);
+    }
+    // Without SOURCE_DATE_EPOCH the newest content date keeps builds reproducible.
+    content
+        .articles
+        .iter()
+        .filter_map(|a| a.meta.date.as_deref().and_then(Date::parse))
+        .max()
+        .unwrap_or(Date {
+            year: 2026,
+            month: 1,
+            day: 1,
+        })
+}
+
+/// Stage 2: compute every table, chart and check.
+pub fn compute(p: &Project) -> Result<Computed> {
+    crate::tables::compute(p)
+}
+
+/// A document rendered to HTML, with its citations resolved.
+#[derive(Debug, Clone)]
+pub struct RenderedDoc {
+    /// Markdown output with citations in place.
+    pub body: Rendered,
+    /// The page's reference list (key, HTML).
+    pub references: Vec<(String, String)>,
+}
+
+/// Citation marker: a private-use character pair that Markdown never produces.
+const CITE_OPEN: char = '\u{E000}';
+const CITE_CLOSE: char = '\u{E001}';
+
+struct DocResolver<'a> {
+    project: &'a Project,
+    computed: &'a Computed,
+    doc: &'a Document,
+    base: String,
+    citations: RefCell<Vec<Citation>>,
+}
+
+impl Resolver for DocResolver<'_> {
+    fn directive_html(&self, index: usize) -> Option<String> {
+        self.computed
+            .directive_html(&self.doc.path, index)
+            .map(str::to_string)
+    }
+    fn cross_ref(&self, id: &str) -> Option<(String, String)> {
+        self.computed.cross_ref(
+            &self.doc.path,
+            id,
+            self.doc.lang,
+            &self.project.theme.i18n,
+            &self.base,
+        )
+    }
+    fn has_key(&self, key: &str) -> bool {
+        self.project.bibliography.has(key)
+    }
+    fn cite(&self, citation: &Citation) -> String {
+        let mut list = self.citations.borrow_mut();
+        list.push(citation.clone());
+        format!("{CITE_OPEN}{}{CITE_CLOSE}", list.len() - 1)
+    }
+    fn base_path(&self) -> &str {
+        &self.base
+    }
+}
+
+/// The citation style for a language.
+pub fn style_for(cfg: &SiteConfig, lang: Lang) -> Style {
+    cfg.citation_style_i18n
+        .get(lang.code())
+        .and_then(|s| Style::parse(s))
+        .or_else(|| Style::parse(&cfg.citation_style))
+        .unwrap_or(Style::Apa)
+}
+
+/// Render one document's Markdown with its citations.
+pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<RenderedDoc> {
+    let resolver = DocResolver {
+        project: p,
+        computed,
+        doc,
+        base: p.config.base_path(),
+        citations: RefCell::new(Vec::new()),
+    };
+    let mut body = markdown::render(doc, &resolver)?;
+    let citations = resolver.citations.into_inner();
+    let formatted =
+        p.bibliography
+            .format_page(&citations, style_for(&p.config, doc.lang), doc.lang);
+    body.html = replace_markers(&body.html, &formatted.citations);
+    Ok(RenderedDoc {
+        body,
+        references: formatted.references,
+    })
+}
+
+fn replace_markers(html: &str, citations: &[String]) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(CITE_OPEN) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + CITE_OPEN.len_utf8()..];
+        let Some(end) = after.find(CITE_CLOSE) else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let idx: usize = after[..end].parse().unwrap_or(usize::MAX);
+        out.push_str("<span class=\"citation\">");
+        out.push_str(citations.get(idx).map_or("", String::as_str));
+        out.push_str("</span>");
+        rest = &after[end + CITE_CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Stage 3a: render every document (in parallel), reporting all problems.
+pub fn render_docs(p: &Project, computed: &Computed) -> Result<BTreeMap<PathBuf, RenderedDoc>> {
+    let mut docs: Vec<&Document> = Vec::new();
+    for a in &p.content.articles {
+        docs.extend(a.versions.values().map(|v| &v.doc));
+    }
+    for page in &p.content.pages {
+        docs.extend(page.versions.values().map(|(_, d)| d));
+    }
+    let results: Vec<(PathBuf, Result<RenderedDoc>)> = docs
+        .par_iter()
+        .map(|d| (d.path.clone(), render_doc(p, computed, d)))
+        .collect();
+    let mut diags = Diagnostics::default();
+    let mut out = BTreeMap::new();
+    for (path, r) in results {
+        if let Some(doc) = diags.collect(r)? {
+            out.insert(path, doc);
+        }
+    }
+    diags.finish()?;
+    Ok(out)
+}
+
+/// Stages 1–3: everything but writing. Used by `build` and `check`.
+pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
+    let start = Instant::now();
+    let project = load(opts)?;
+    let computed = compute(&project)?;
+    let docs = render_docs(&project, &computed)?;
+    let files = crate::pages::render_site(&project, &computed, &docs, opts.live_reload)?;
+    let (matched, mismatched) = computed.check_counts();
+    let report = BuildReport {
+        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        files: files.len(),
+        tables: computed.table_count(),
+        checks_matched: matched,
+        checks_mismatched: mismatched,
+        elapsed: start.elapsed(),
+    };
+    Ok((files, report))
+}
+
+/// Build and write the site. On any error the previous output is left untouched.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let (files, mut report) = build_files(opts)?;
+    guard_output(&opts.root, &opts.output)?;
+    files.write_atomically(&opts.output)?;
+    report.elapsed = report.elapsed.max(Duration::from_nanos(1));
+    Ok(report)
+}
+
+/// Refuse outputs that would destroy the project (the root itself, `content/`, …).
+fn guard_output(root: &Path, output: &Path) -> Result<()> {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root_abs = abs(root);
+    let out_abs = if output.exists() {
+        abs(output)
+    } else {
+        output.to_path_buf()
+    };
+    let dangerous = out_abs == root_abs
+        || root_abs.starts_with(&out_abs)
+        || ["content", "data", "themes", "src", ".git"]
+            .iter()
+            .any(|d| out_abs.starts_with(root_abs.join(d)));
+    if dangerous {
+        return Err(Error::Other(format!(
+            "{}: refusing to write the site here: it would replace project files; choose another --output",
+            output.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,1440 @@
+//! Datasets and computed tables at the site level.
+//!
+//! The numerics live in the `bilim-stats` crate; this module connects them to the site: it loads
+//! `data/*.csv` (reading only files directly inside `data/`, so no directive can name a path),
+//! runs every `{table}` and `{chart}` directive once, numbers them per page, renders them in
+//! each page's language, and writes the table and dataset pages, downloads and manifests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bilim_stats::dataset::Dataset;
+use bilim_stats::spec::TableSpec;
+use bilim_stats::table::{Cell, CheckResult, CheckStatus, ComputedTable};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::Context;
+
+use crate::charts::{self, ChartData, ChartKind, ChartSpec};
+use crate::error::{Diagnostic, Diagnostics, Result};
+use crate::i18n::{format_number, I18n, Lang};
+use crate::markdown::{
+    escape_attr, escape_text, extract_directives, DirectiveBlock, DirectiveKind,
+};
+use crate::output::SiteFiles;
+use crate::pages::SiteRender;
+use crate::site::Project;
+
+/// Every dataset of the project, by id.
+#[derive(Debug, Default)]
+pub struct Datasets {
+    map: BTreeMap<String, DatasetEntry>,
+}
+
+/// One loaded dataset.
+#[derive(Debug)]
+pub struct DatasetEntry {
+    /// The parsed data.
+    pub data: Arc<Dataset>,
+    /// The CSV exactly as committed, for the download.
+    pub csv: Vec<u8>,
+    /// Warnings from loading (e.g. inferred types).
+    pub warnings: Vec<String>,
+}
+
+impl Datasets {
+    /// Load every `data/<id>.csv` (with `data/<id>.toml` when present).
+    pub fn load(root: &Path) -> Result<Datasets> {
+        let dir = root.join("data");
+        let mut ids = Vec::new();
+        let mut diags = Diagnostics::default();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            let mut names: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in &names {
+                let rel = PathBuf::from("data").join(name);
+                if let Some(id) = name.strip_suffix(".csv") {
+                    if !crate::content::is_slug(id) {
+                        diags.push(
+                            Diagnostic::file(&rel, format!("`{id}` is not a valid dataset id"))
+                                .hint(
+                                    "rename the file using lowercase letters, digits and hyphens",
+                                ),
+                        );
+                        continue;
+                    }
+                    if std::fs::symlink_metadata(dir.join(name))
+                        .is_ok_and(|m| m.file_type().is_symlink())
+                    {
+                        diags.push(
+                            Diagnostic::file(&rel, "symbolic links are not followed in data/")
+                                .hint("replace the link with the file itself"),
+                        );
+                        continue;
+                    }
+                    ids.push(id.to_string());
+                } else if let Some(id) = name.strip_suffix(".toml") {
+                    if !names.contains(&format!("{id}.csv")) {
+                        diags.push(
+                            Diagnostic::file(
+                                &rel,
+                                format!("metadata without data: there is no data/{id}.csv"),
+                            )
+                            .hint("add the CSV or remove the .toml"),
+                        );
+                    }
+                }
+            }
+        }
+        let loaded: Vec<(String, Result<DatasetEntry>)> = ids
+            .into_par_iter()
+            .map(|id| {
+                let r = load_one(&dir, &id);
+                (id, r)
+            })
+            .collect();
+        let mut map = BTreeMap::new();
+        for (id, r) in loaded {
+            if let Some(e) = diags.collect(r)? {
+                map.insert(id, e);
+            }
+        }
+        std::mem::take(&mut diags).finish()?;
+        Ok(Datasets { map })
+    }
+
+    /// Whether a dataset exists.
+    pub fn contains(&self, id: &str) -> bool {
+        self.map.contains_key(id)
+    }
+
+    /// Number of datasets.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// A dataset's title.
+    pub fn title(&self, id: &str) -> Option<&str> {
+        self.map.get(id).map(|e| e.data.meta.title.as_str())
+    }
+
+    /// A dataset.
+    pub fn get(&self, id: &str) -> Option<&DatasetEntry> {
+        self.map.get(id)
+    }
+
+    /// Every dataset in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &DatasetEntry)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn lookup(&self, id: &str) -> Option<Arc<Dataset>> {
+        self.map.get(id).map(|e| e.data.clone())
+    }
+}
+
+fn load_one(dir: &Path, id: &str) -> Result<DatasetEntry> {
+    let csv_rel = PathBuf::from("data").join(format!("{id}.csv"));
+    let toml_rel = PathBuf::from("data").join(format!("{id}.toml"));
+    let csv = std::fs::read(dir.join(format!("{id}.csv")))
+        .map_err(|e| Diagnostic::file(&csv_rel, format!("cannot read: {e}")))?;
+    let toml_path = dir.join(format!("{id}.toml"));
+    let toml =
+        if toml_path.exists() {
+            Some(std::fs::read_to_string(&toml_path).map_err(|e| {
+                Diagnostic::file(&toml_rel, format!("cannot read (is it UTF-8?): {e}"))
+            })?)
+        } else {
+            None
+        };
+    let (data, warnings) = bilim_stats::dataset::load(id, &csv, toml.as_deref()).map_err(|e| {
+        let path = match e.file {
+            bilim_stats::dataset::DataFile::Csv => &csv_rel,
+            bilim_stats::dataset::DataFile::Toml => &toml_rel,
+        };
+        Diagnostic::at(path, e.line, e.column, e.message).hint(e.hint)
+    })?;
+    Ok(DatasetEntry {
+        data: Arc::new(data),
+        csv,
+        warnings,
+    })
+}
+
+/// Where a directive appears.
+#[derive(Debug, Clone)]
+struct Placement {
+    doc: PathBuf,
+    lang: Lang,
+    /// Page path relative to the language root, e.g. `articles/x/`.
+    page: String,
+    /// 1-based number among the tables (or figures) of that document.
+    number: usize,
+    caption: String,
+    digits: Option<u32>,
+}
+
+/// One computed table.
+#[derive(Debug)]
+pub struct TableEntry {
+    /// The parsed directive (the defining one).
+    pub spec: TableSpec,
+    /// The result.
+    pub table: ComputedTable,
+    /// Results of its `[[expect]]` entries.
+    pub checks: Vec<CheckResult>,
+    home: Placement,
+    placements: Vec<Placement>,
+    dataset_sha256: String,
+}
+
+/// One chart.
+#[derive(Debug)]
+struct ChartEntry {
+    spec: ChartSpec,
+    data: ChartData,
+    kind: ChartKind,
+    home: Placement,
+    placements: Vec<Placement>,
+}
+
+/// Everything the directives produced.
+#[derive(Debug, Default)]
+pub struct Computed {
+    tables: BTreeMap<String, TableEntry>,
+    charts: BTreeMap<String, ChartEntry>,
+    /// Per document: the rendered HTML of each directive, in order.
+    html: HashMap<PathBuf, Vec<String>>,
+    /// Per document: the ids its directives show, in order (for same-page cross-references).
+    ids: HashMap<PathBuf, Vec<String>>,
+}
+
+/// A directive parsed but not yet computed.
+enum Parsed {
+    Table(Box<TableSpec>),
+    Chart(Box<ChartSpec>),
+}
+
+fn doc_list(p: &Project) -> Vec<(&crate::content::Document, String)> {
+    let mut out = Vec::new();
+    for a in &p.content.articles {
+        for v in a.versions.values() {
+            out.push((&v.doc, format!("articles/{}/", a.slug)));
+        }
+    }
+    for page in &p.content.pages {
+        for (_, d) in page.versions.values() {
+            out.push((d, format!("{}/", page.name)));
+        }
+    }
+    out
+}
+
+fn block_diag(
+    block: &DirectiveBlock,
+    line: usize,
+    col: usize,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> Diagnostic {
+    let line = if line == 0 { 1 } else { line };
+    Diagnostic::at(&block.path, block.line_offset + line, col, message).hint(hint)
+}
+
+/// Line (1-based, within the block) where `key` is assigned, for errors about a parameter.
+fn key_line(source: &str, key: &str) -> usize {
+    let top = key.split('.').next().unwrap_or(key);
+    source
+        .lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(top) && t[top.len()..].trim_start().starts_with('=')
+        })
+        .map_or(1, |i| i + 1)
+}
+
+fn parse_block(block: &DirectiveBlock) -> Result<Parsed> {
+    match block.kind {
+        DirectiveKind::Table => TableSpec::parse(&block.source)
+            .map(|s| Parsed::Table(Box::new(s)))
+            .map_err(|e| block_diag(block, e.line, e.col, e.message, e.hint).into()),
+        DirectiveKind::Chart => {
+            let spec: ChartSpec = toml::from_str(&block.source).map_err(|e| {
+                crate::config::toml_diagnostic(&block.path, &block.source, &e)
+                    .shifted(block.line_offset)
+            })?;
+            if !spec.id.starts_with("fig-") || !crate::content::is_slug(&spec.id) {
+                return Err(block_diag(
+                    block,
+                    key_line(&block.source, "id"),
+                    1,
+                    format!(
+                        "chart id `{}` must start with `fig-` and be a slug",
+                        spec.id
+                    ),
+                    "write e.g. id = \"fig-hai-2024\"",
+                )
+                .into());
+            }
+            Ok(Parsed::Chart(Box::new(spec)))
+        }
+    }
+}
+
+/// Run every directive of the project.
+pub fn compute(p: &Project) -> Result<Computed> {
+    let mut diags = Diagnostics::default();
+    // 1. Parse every block, in document order.
+    let mut blocks: Vec<(DirectiveBlock, Parsed, Placement)> = Vec::new();
+    for (doc, page) in doc_list(p) {
+        let (mut nt, mut nf) = (0, 0);
+        for block in extract_directives(doc) {
+            let Some(parsed) = diags.collect(parse_block(&block))? else {
+                continue;
+            };
+            let (number, caption, digits) = match &parsed {
+                Parsed::Table(s) => {
+                    nt += 1;
+                    (nt, s.caption.clone(), s.digits)
+                }
+                Parsed::Chart(c) => {
+                    nf += 1;
+                    (nf, c.caption.clone(), None)
+                }
+            };
+            let placement = Placement {
+                doc: doc.path.clone(),
+                lang: doc.lang,
+                page: page.clone(),
+                number,
+                caption,
+                digits,
+            };
+            blocks.push((block, parsed, placement));
+        }
+    }
+    // 2. Find the defining block of every id; reject duplicates.
+    let mut table_defs: BTreeMap<String, usize> = BTreeMap::new();
+    let mut chart_defs: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, (block, parsed, _)) in blocks.iter().enumerate() {
+        let (id, is_ref, defs) = match parsed {
+            Parsed::Table(s) => (s.id.clone(), s.is_reference(), &mut table_defs),
+            Parsed::Chart(c) => (c.id.clone(), c.is_reference(), &mut chart_defs),
+        };
+        if is_ref {
+            continue;
+        }
+        if let Some(&first) = defs.get(&id) {
+            let (fb, _, _) = &blocks[first];
+            diags.push(block_diag(
+                block,
+                key_line(&block.source, "id"),
+                1,
+                format!(
+                    "`{id}` is already defined at {}:{}",
+                    fb.path.display(),
+                    fb.line_offset + 1
+                ),
+                "give every table and chart its own id (translations repeat only id and caption)",
+            ));
+        } else {
+            defs.insert(id, i);
+        }
+    }
+    for (block, parsed, placement) in &blocks {
+        let (id, is_ref, known) = match parsed {
+            Parsed::Table(s) => (&s.id, s.is_reference(), table_defs.contains_key(&s.id)),
+            Parsed::Chart(c) => (&c.id, c.is_reference(), chart_defs.contains_key(&c.id)),
+        };
+        if is_ref && !known {
+            diags.push(block_diag(block, key_line(&block.source, "id"), 1, format!("`{id}` is not defined anywhere"), "define the table in the English version (index.md) with dataset and op, or fix the id"));
+        }
+        let _ = placement;
+    }
+    std::mem::take(&mut diags).finish()?;
+    // 3. Compute the tables in parallel.
+    let lookup = |id: &str| p.datasets.lookup(id);
+    let results: Vec<(String, Result<(ComputedTable, Vec<CheckResult>)>)> = table_defs
+        .par_iter()
+        .map(|(id, &i)| {
+            let (block, parsed, _) = &blocks[i];
+            let Parsed::Table(spec) = parsed else {
+                unreachable_table()
+            };
+            let r = bilim_stats::ops::compute(spec, &lookup)
+                .map(|t| {
+                    let checks = bilim_stats::table::run_checks(spec, &t);
+                    (t, checks)
+                })
+                .map_err(|e| {
+                    let line = e.key.as_deref().map_or(1, |k| key_line(&block.source, k));
+                    block_diag(
+                        block,
+                        line,
+                        1,
+                        format!("{}: {}", spec.id, e.message),
+                        e.hint,
+                    )
+                    .into()
+                });
+            (id.clone(), r)
+        })
+        .collect();
+    let mut computed = Computed::default();
+    for (id, r) in results {
+        let Some((table, checks)) = diags.collect(r)? else {
+            continue;
+        };
+        let i = table_defs[&id];
+        let (_, parsed, home) = &blocks[i];
+        let Parsed::Table(spec) = parsed else {
+            continue;
+        };
+        let dataset_sha256 = spec
+            .dataset
+            .as_deref()
+            .and_then(|d| p.datasets.get(d))
+            .map(|d| d.data.sha256.clone())
+            .unwrap_or_default();
+        computed.tables.insert(
+            id.clone(),
+            TableEntry {
+                spec: (**spec).clone(),
+                table,
+                checks,
+                home: home.clone(),
+                placements: Vec::new(),
+                dataset_sha256,
+            },
+        );
+    }
+    // 4. Resolve chart data.
+    for (id, &i) in &chart_defs {
+        let (block, parsed, home) = &blocks[i];
+        let Parsed::Chart(spec) = parsed else {
+            continue;
+        };
+        match chart_data(spec, p, &computed) {
+            Ok((kind, data)) => {
+                computed.charts.insert(
+                    id.clone(),
+                    ChartEntry {
+                        spec: (**spec).clone(),
+                        data,
+                        kind,
+                        home: home.clone(),
+                        placements: Vec::new(),
+                    },
+                );
+            }
+            Err((key, msg, hint)) => diags.push(block_diag(
+                block,
+                key_line(&block.source, key),
+                1,
+                format!("{id}: {msg}"),
+                hint,
+            )),
+        }
+    }
+    std::mem::take(&mut diags).finish()?;
+    // 5. Record placements and render every block in its page's language.
+    for (_, parsed, placement) in &blocks {
+        let id = match parsed {
+            Parsed::Table(s) => &s.id,
+            Parsed::Chart(c) => &c.id,
+        };
+        computed
+            .ids
+            .entry(placement.doc.clone())
+            .or_default()
+            .push(id.clone());
+        if let Some(t) = computed.tables.get_mut(id) {
+            t.placements.push(placement.clone());
+        } else if let Some(c) = computed.charts.get_mut(id) {
+            c.placements.push(placement.clone());
+        }
+    }
+    let base = p.config.base_path();
+    let i18n = &p.theme.i18n;
+    let mut html: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    for (_, parsed, placement) in &blocks {
+        let h = match parsed {
+            Parsed::Table(s) => computed
+                .tables
+                .get(&s.id)
+                .map(|t| table_html(t, placement, p, i18n, &base)),
+            Parsed::Chart(c) => computed
+                .charts
+                .get(&c.id)
+                .map(|ch| chart_html(ch, placement, i18n, &base)),
+        };
+        html.entry(placement.doc.clone())
+            .or_default()
+            .push(h.unwrap_or_default());
+    }
+    computed.html = html;
+    Ok(computed)
+}
+
+fn op_name(spec: &TableSpec) -> &'static str {
+    spec.op_name().unwrap_or("reference")
+}
+
+fn unreachable_table() -> ! {
+    // table_defs only ever holds indexes of table blocks (see step 2).
+    panic!("internal invariant: a table definition index points at a chart")
+}
+
+type ChartErr = (&'static str, String, String);
+
+fn chart_data(
+    spec: &ChartSpec,
+    p: &Project,
+    computed: &Computed,
+) -> std::result::Result<(ChartKind, ChartData), ChartErr> {
+    let kind = spec.kind.ok_or((
+        "kind",
+        "the chart has no `kind`".to_string(),
+        "add kind = \"bar\", \"line\" or \"scatter\"".to_string(),
+    ))?;
+    let x = spec.x.clone().ok_or((
+        "x",
+        "the chart has no `x` column".to_string(),
+        "add x = \"<column>\"".to_string(),
+    ))?;
+    let series = spec.series();
+    if series.is_empty() {
+        return Err((
+            "y",
+            "the chart has no `y` series".into(),
+            "add y = [\"<column>\", …]".into(),
+        ));
+    }
+    // Columns as (name → values as text / numbers).
+    let (cols, labels): (Vec<(String, Vec<Cell>)>, BTreeMap<String, String>) =
+        match (&spec.dataset, &spec.table) {
+            (Some(d), None) => {
+                let e = p.datasets.get(d).ok_or((
+                    "dataset",
+                    format!("unknown dataset `{d}`"),
+                    "datasets are data/<id>.csv; fix the id".to_string(),
+                ))?;
+                let cols = e
+                    .data
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.values.iter().map(value_to_cell).collect()))
+                    .collect();
+                let labels = e
+                    .data
+                    .meta
+                    .columns
+                    .iter()
+                    .filter_map(|c| c.label.get("en").map(|l| (c.name.clone(), l.clone())))
+                    .collect();
+                (cols, labels)
+            }
+            (None, Some(t)) => {
+                let entry = computed.tables.get(t).ok_or((
+                    "table",
+                    format!("unknown table `{t}`"),
+                    "name a table defined with {table}".to_string(),
+                ))?;
+                let cols = entry
+                    .table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(j, name)| {
+                        (
+                            name.clone(),
+                            entry
+                                .table
+                                .rows
+                                .iter()
+                                .map(|r| r.get(j).cloned().unwrap_or(Cell::Missing))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                (cols, BTreeMap::new())
+            }
+            _ => {
+                return Err((
+                    "dataset",
+                    "a chart needs exactly one of `dataset` or `table`".into(),
+                    "write dataset = \"…\" or table = \"tbl-…\"".into(),
+                ))
+            }
+        };
+    let find = |name: &str, key: &'static str| -> std::result::Result<&Vec<Cell>, ChartErr> {
+        cols.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| {
+                let known: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+                (
+                    key,
+                    format!("unknown column `{name}`"),
+                    format!("available columns: {}", known.join(", ")),
+                )
+            })
+    };
+    let xs = find(&x, "x")?;
+    let x_text: Vec<String> = xs.iter().map(cell_text).collect();
+    let x_num: Option<Vec<f64>> = xs.iter().map(cell_f64).collect();
+    if kind == ChartKind::Scatter && x_num.is_none() {
+        return Err((
+            "x",
+            format!("a scatter plot needs a numeric x, and `{x}` is not numeric"),
+            "use a bar or line chart for categories".into(),
+        ));
+    }
+    let mut out_series = Vec::new();
+    for s in &series {
+        let vals = find(s, "y")?;
+        let nums: Vec<Option<f64>> = vals.iter().map(cell_f64).collect();
+        if nums.iter().all(Option::is_none) {
+            return Err((
+                "y",
+                format!("column `{s}` has no numbers to plot"),
+                "choose a numeric column".into(),
+            ));
+        }
+        out_series.push((labels.get(s).cloned().unwrap_or_else(|| s.clone()), nums));
+    }
+    Ok((
+        kind,
+        ChartData {
+            x: x_text,
+            x_num,
+            series: out_series,
+        },
+    ))
+}
+
+fn value_to_cell(v: &bilim_stats::dataset::Value) -> Cell {
+    use bilim_stats::dataset::Value as V;
+    match v {
+        V::Missing => Cell::Missing,
+        V::Integer(i) => Cell::Integer(*i),
+        V::Number(x) => Cell::Number(*x),
+        V::Boolean(b) => Cell::Text(b.to_string()),
+        V::Text(s) | V::Date(s) => Cell::Text(s.clone()),
+    }
+}
+
+fn cell_f64(c: &Cell) -> Option<f64> {
+    match c {
+        Cell::Number(x) if x.is_finite() => Some(*x),
+        Cell::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Number(x) => format!("{x}"),
+        Cell::Integer(i) => i.to_string(),
+        Cell::Text(s) => s.clone(),
+        Cell::Missing => String::new(),
+    }
+}
+
+/// Columns whose values are p-values, shown as `< 0.001`.
+fn is_p_column(name: &str) -> bool {
+    name == "p" || name == "f_p" || name.starts_with("p_") || name.ends_with("_p")
+}
+
+/// How many decimals a column gets: the directive's `digits`, else none for whole numbers and
+/// two otherwise.
+fn column_digits(table: &ComputedTable, j: usize, digits: Option<u32>) -> usize {
+    if let Some(d) = digits {
+        return d as usize;
+    }
+    let all_whole = table.rows.iter().all(|r| match r.get(j) {
+        Some(Cell::Number(x)) => x.fract() == 0.0 && x.abs() < 1e15,
+        _ => true,
+    });
+    if all_whole {
+        0
+    } else {
+        2
+    }
+}
+
+/// Format a cell for display in a language.
+fn format_cell(c: &Cell, digits: usize, p_col: bool, lang: Lang) -> String {
+    match c {
+        Cell::Number(x) if p_col && *x < 0.001 && *x >= 0.0 => {
+            format!("< {}", format_number(0.001, 3, lang))
+        }
+        Cell::Number(x) if p_col => format_number(*x, 3, lang),
+        Cell::Number(x) => format_number(*x, digits, lang),
+        Cell::Integer(i) => crate::i18n::format_int(*i, lang),
+        Cell::Text(s) => s.clone(),
+        Cell::Missing => "–".into(),
+    }
+}
+
+fn stars(p: f64) -> &'static str {
+    if p < 0.001 {
+        "***"
+    } else if p < 0.01 {
+        "**"
+    } else if p < 0.05 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+fn column_label(p: &Project, dataset: Option<&str>, name: &str, lang: Lang) -> String {
+    dataset
+        .and_then(|d| p.datasets.get(d))
+        .and_then(|d| d.data.meta.columns.iter().find(|c| c.name == name))
+        .and_then(|c| c.label.get(lang.code()).or_else(|| c.label.get("en")))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
+}
+
+fn check_for<'a>(checks: &'a [CheckResult], row: &str, col: &str) -> Option<&'a CheckResult> {
+    checks
+        .iter()
+        .find(|c| c.row.as_deref() == Some(row) && c.column.as_deref() == Some(col))
+}
+
+fn check_mark(c: &CheckResult, i18n: &I18n, lang: Lang) -> String {
+    let printed = format!("{}", c.printed);
+    match c.status {
+        CheckStatus::Match => format!(" <span class=\"check-ok\" title=\"{} ({} {})\" aria-label=\"{}\">✓</span>", escape_attr(i18n.get(lang, "check_match")), escape_attr(i18n.get(lang, "printed")), escape_attr(&printed), escape_attr(i18n.get(lang, "check_match"))),
+        CheckStatus::Mismatch => format!(
+            " <span class=\"check-bad\" aria-hidden=\"true\">≠</span><span class=\"discrepancy\">{}: {}; {}: {}</span>",
+            escape_text(i18n.get(lang, "printed")),
+            escape_text(&printed),
+            escape_text(i18n.get(lang, "computed")),
+            escape_text(&c.computed.map_or("–".into(), |x| format_number(x, decimals_of(&printed) + 2, lang)))
+        ),
+        _ => format!(" <span class=\"check-bad\">?</span><span class=\"discrepancy\">{}</span>", escape_text(i18n.get(lang, "check_missing"))),
+    }
+}
+
+fn decimals_of(printed: &str) -> usize {
+    printed.split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// The `<table>` element of a computed table (shared by pages and the table's own page).
+fn table_element(
+    e: &TableEntry,
+    p: &Project,
+    lang: Lang,
+    digits: Option<u32>,
+    i18n: &I18n,
+) -> String {
+    let t = &e.table;
+    let ds = e.spec.dataset.as_deref();
+    let mut s = String::from("<div class=\"table-scroll\"><table><thead><tr>");
+    let p_idx = t.columns.iter().position(|c| c == "p");
+    for (j, c) in t.columns.iter().enumerate() {
+        let class = if j == 0 { "" } else { " class=\"num\"" };
+        let _ = write!(
+            s,
+            "<th scope=\"col\"{class}>{}</th>",
+            escape_text(&column_label(p, ds, c, lang))
+        );
+    }
+    s.push_str("</tr></thead><tbody>");
+    let col_digits: Vec<usize> = (0..t.columns.len())
+        .map(|j| column_digits(t, j, digits))
+        .collect();
+    for row in &t.rows {
+        s.push_str("<tr>");
+        let key = row.first().map(cell_text).unwrap_or_default();
+        for (j, cell) in row.iter().enumerate() {
+            let name = &t.columns[j];
+            let mut text = escape_text(&format_cell(cell, col_digits[j], is_p_column(name), lang));
+            if e.spec.stars && name == "estimate" {
+                if let Some(Cell::Number(pv)) = p_idx.and_then(|pi| row.get(pi)) {
+                    text.push_str(stars(*pv));
+                }
+            }
+            let check = check_for(&e.checks, &key, name);
+            if let Some(c) = check {
+                text.push_str(&check_mark(c, i18n, lang));
+            }
+            let mismatch = check.is_some_and(|c| c.status == CheckStatus::Mismatch);
+            if j == 0 {
+                let _ = write!(s, "<th scope=\"row\">{text}</th>");
+            } else {
+                let cls = if mismatch { "num mismatch" } else { "num" };
+                let _ = write!(s, "<td class=\"{cls}\">{text}</td>");
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div>");
+    s
+}
+
+fn stats_line(e: &TableEntry, lang: Lang, i18n: &I18n) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in &e.table.stats {
+        let Some(x) = v.as_f64() else { continue };
+        let digits = if k == "n" || k.starts_with("df") {
+            0
+        } else {
+            3
+        };
+        let mut text = if is_p_column(k) && x < 0.001 {
+            format!("{} < {}", escape_text(k), format_number(0.001, 3, lang))
+        } else {
+            format!("{} = {}", escape_text(k), format_number(x, digits, lang))
+        };
+        if let Some(c) = e
+            .checks
+            .iter()
+            .find(|c| c.stat.as_deref() == Some(k.as_str()))
+        {
+            text.push_str(&check_mark(c, i18n, lang));
+        }
+        parts.push(text);
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("<p class=\"table-stats\">{}</p>", parts.join("; "))
+}
+
+fn table_html(
+    e: &TableEntry,
+    placement: &Placement,
+    p: &Project,
+    i18n: &I18n,
+    base: &str,
+) -> String {
+    let lang = placement.lang;
+    let id = &e.spec.id;
+    let digits = placement.digits.or(e.spec.digits);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<figure class=\"computed computed-table\" id=\"{id}\" aria-labelledby=\"{id}-cap\"><figcaption id=\"{id}-cap\"><span class=\"fig-num\">{} {}.</span> {}</figcaption>",
+        escape_text(i18n.get(lang, "table_label")),
+        placement.number,
+        escape_text(&placement.caption),
+        id = escape_attr(id)
+    );
+    s.push_str(&table_element(e, p, lang, digits, i18n));
+    s.push_str(&stats_line(e, lang, i18n));
+    s.push_str(&table_note(e, p, lang, i18n, base));
+    s.push_str("</figure>");
+    s
+}
+
+fn table_note(e: &TableEntry, p: &Project, lang: Lang, i18n: &I18n, base: &str) -> String {
+    let mut s = String::from("<p class=\"table-note\">");
+    if let Some(d) = &e.spec.dataset {
+        let title = p.datasets.title(d).unwrap_or(d);
+        let _ = write!(
+            s,
+            "{}: <a href=\"{base}{}datasets/{}/\">{}</a>. ",
+            escape_text(i18n.get(lang, "table_source")),
+            lang.prefix(),
+            escape_attr(d),
+            escape_text(title)
+        );
+    }
+    let _ = write!(
+        s,
+        "{}: <code>{}</code>. ",
+        escape_text(i18n.get(lang, "table_operation")),
+        escape_text(op_name(&e.spec))
+    );
+    for n in &e.table.notes {
+        let _ = write!(s, "{} ", escape_text(n));
+    }
+    let _ = write!(
+        s,
+        "<a href=\"{base}{}tables/{}/\">{}</a></p>",
+        lang.prefix(),
+        escape_attr(&e.spec.id),
+        escape_text(i18n.get(lang, "table_permalink"))
+    );
+    s
+}
+
+fn chart_html(c: &ChartEntry, placement: &Placement, i18n: &I18n, base: &str) -> String {
+    let lang = placement.lang;
+    let id = &c.spec.id;
+    let x_label = c.spec.x_label.clone().unwrap_or_default();
+    let y_label = c.spec.y_label.clone().unwrap_or_default();
+    let svg = charts::render_svg(
+        c.kind,
+        &c.data,
+        id,
+        &placement.caption,
+        &x_label,
+        &y_label,
+        lang,
+    );
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<figure class=\"computed chart-figure\" id=\"{}\"><figcaption><span class=\"fig-num\">{} {}.</span> {}</figcaption>{svg}{}",
+        escape_attr(id),
+        escape_text(i18n.get(lang, "figure_label")),
+        placement.number,
+        escape_text(&placement.caption),
+        charts::legend_html(&c.data)
+    );
+    // The data behind the chart, for screen readers and anyone who wants the numbers.
+    let _ = write!(s, "<details><summary>{}</summary><div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">{}</th>", escape_text(i18n.get(lang, "table_show_data")), escape_text(c.spec.x.as_deref().unwrap_or("")));
+    for (name, _) in &c.data.series {
+        let _ = write!(
+            s,
+            "<th scope=\"col\" class=\"num\">{}</th>",
+            escape_text(name)
+        );
+    }
+    s.push_str("</tr></thead><tbody>");
+    for (i, x) in c.data.x.iter().enumerate() {
+        let _ = write!(s, "<tr><th scope=\"row\">{}</th>", escape_text(x));
+        for (_, vals) in &c.data.series {
+            let v = vals.get(i).copied().flatten();
+            let _ = write!(
+                s,
+                "<td class=\"num\">{}</td>",
+                v.map_or("–".into(), |v| format_number(v, 2, lang))
+            );
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div></details>");
+    if let Some(src) = c.spec.dataset.as_deref() {
+        let _ = write!(
+            s,
+            "<p class=\"table-note\">{}: <a href=\"{base}{}datasets/{}/\">{}</a></p>",
+            escape_text(i18n.get(lang, "table_source")),
+            lang.prefix(),
+            escape_attr(src),
+            escape_text(src)
+        );
+    } else if let Some(t) = c.spec.table.as_deref() {
+        let _ = write!(
+            s,
+            "<p class=\"table-note\">{}: <a href=\"{base}{}tables/{}/\">{}</a></p>",
+            escape_text(i18n.get(lang, "table_source")),
+            lang.prefix(),
+            escape_attr(t),
+            escape_text(t)
+        );
+    }
+    s.push_str("</figure>");
+    s
+}
+
+/// Counts of checks on one page, for its "Reproduction" section.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct CheckCounts {
+    /// All checks.
+    pub total: usize,
+    /// Matches.
+    pub matched: usize,
+    /// Mismatches (and unresolvable checks).
+    pub mismatched: usize,
+}
+
+impl Computed {
+    /// The HTML that replaces the `index`-th directive of a document.
+    pub fn directive_html(&self, doc: &Path, index: usize) -> Option<&str> {
+        self.html.get(doc)?.get(index).map(String::as_str)
+    }
+
+    /// Label and URL for `@tbl-…`/`@fig-…` written in `doc`.
+    pub fn cross_ref(
+        &self,
+        doc: &Path,
+        id: &str,
+        lang: Lang,
+        i18n: &I18n,
+        base: &str,
+    ) -> Option<(String, String)> {
+        let (label_key, placements, home) = if let Some(t) = self.tables.get(id) {
+            ("table_label", &t.placements, &t.home)
+        } else if let Some(c) = self.charts.get(id) {
+            ("figure_label", &c.placements, &c.home)
+        } else {
+            return None;
+        };
+        let label = i18n.get(lang, label_key);
+        if let Some(pl) = placements.iter().find(|pl| pl.doc == doc) {
+            return Some((format!("{label} {}", pl.number), format!("#{id}")));
+        }
+        // On another page: prefer that page's version in the reader's language.
+        let pl = placements
+            .iter()
+            .find(|pl| pl.page == home.page && pl.lang == lang)
+            .unwrap_or(home);
+        Some((
+            format!("{label} {}", pl.number),
+            format!("{base}{}{}#{id}", lang.prefix(), pl.page),
+        ))
+    }
+
+    /// Number of computed tables.
+    pub fn table_count(&self) -> usize {
+        self.tables.len()
+    }
+
+    /// (matched, mismatched) over the whole site.
+    pub fn check_counts(&self) -> (usize, usize) {
+        let all = self.tables.values().flat_map(|t| &t.checks);
+        all.fold((0, 0), |(m, x), c| {
+            if c.status == CheckStatus::Match {
+                (m + 1, x)
+            } else {
+                (m, x + 1)
+            }
+        })
+    }
+
+    /// Check counts of the tables defined on a page.
+    pub fn checks_for_page(&self, page: &str) -> CheckCounts {
+        let mut c = CheckCounts::default();
+        for t in self.tables.values().filter(|t| t.home.page == page) {
+            for r in &t.checks {
+                c.total += 1;
+                if r.status == CheckStatus::Match {
+                    c.matched += 1;
+                } else {
+                    c.mismatched += 1;
+                }
+            }
+        }
+        c
+    }
+
+    /// Table, dataset and check pages of one language: (output path, template, context).
+    pub fn page_jobs(
+        &self,
+        r: &SiteRender<'_>,
+        lang: Lang,
+    ) -> Vec<(String, &'static str, Context)> {
+        let mut jobs = Vec::new();
+        let p = r.p;
+        let i18n = &p.theme.i18n;
+        let out = |path: &str| format!("{}{}index.html", lang.prefix(), path);
+        // Datasets list, grouped by source article.
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let article_of = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
+        for (id, e) in p.datasets.iter() {
+            let m = &e.data.meta;
+            let group = article_of(&m.source).map_or_else(
+                || m.source.clone(),
+                |a| {
+                    a.versions
+                        .get(&lang)
+                        .map_or(a.meta.title.clone(), |v| v.title.clone())
+                },
+            );
+            groups.entry(group).or_default().push(json!({"id": id, "title": m.title, "url": r.url(lang, &format!("datasets/{id}/")), "rows": e.data.n_rows(), "source_table": m.source_table}));
+        }
+        let groups: Vec<Value> = groups
+            .into_iter()
+            .map(|(g, list)| json!({"title": g, "datasets": list}))
+            .collect();
+        let title = i18n.get(lang, "datasets_title").to_string();
+        let mut ctx = r.base_ctx(
+            lang,
+            "datasets/",
+            &title,
+            i18n.get(lang, "datasets_intro"),
+            &Lang::ALL,
+        );
+        ctx.insert("groups", &groups);
+        jobs.push((out("datasets/"), "datasets.html", ctx));
+        for (id, e) in p.datasets.iter() {
+            jobs.push((
+                out(&format!("datasets/{id}/")),
+                "dataset.html",
+                self.dataset_ctx(r, lang, id, e),
+            ));
+        }
+        for (id, t) in &self.tables {
+            jobs.push((
+                out(&format!("tables/{id}/")),
+                "table.html",
+                self.table_ctx(r, lang, id, t),
+            ));
+        }
+        // All checks.
+        let title = i18n.get(lang, "checks_title").to_string();
+        let mut ctx = r.base_ctx(
+            lang,
+            "checks/",
+            &title,
+            i18n.get(lang, "checks_intro"),
+            &Lang::ALL,
+        );
+        let rows: Vec<Value> = self
+            .check_rows()
+            .into_iter()
+            .map(|c| {
+                let page = c["page"].as_str().unwrap_or("").to_string();
+                let mut c = c;
+                c["page_url"] = json!(r.url(lang, &page));
+                c["table_url"] = json!(r.url(
+                    lang,
+                    &format!("tables/{}/", c["table"].as_str().unwrap_or(""))
+                ));
+                c
+            })
+            .collect();
+        let (m, x) = self.check_counts();
+        ctx.insert("checks", &rows);
+        ctx.insert("matched", &m);
+        ctx.insert("mismatched", &x);
+        jobs.push((out("checks/"), "checks.html", ctx));
+        jobs
+    }
+
+    fn dataset_ctx(&self, r: &SiteRender<'_>, lang: Lang, id: &str, e: &DatasetEntry) -> Context {
+        let p = r.p;
+        let m = &e.data.meta;
+        let path = format!("datasets/{id}/");
+        let mut ctx = r.base_ctx(lang, &path, &m.title, &m.description, &Lang::ALL);
+        let columns: Vec<Value> = e.data.columns.iter().map(|c| {
+            let cm = m.columns.iter().find(|x| x.name == c.name);
+            json!({
+                "name": c.name, "type": c.ty.as_str(),
+                "label": cm.and_then(|x| x.label.get(lang.code()).or_else(|| x.label.get("en"))).cloned().unwrap_or_default(),
+                "unit": cm.map(|x| x.unit.clone()).unwrap_or_default(),
+                "summary": column_summary(c, lang),
+            })
+        }).collect();
+        const PREVIEW: usize = 200;
+        let rows: Vec<Vec<String>> = (0..e.data.n_rows().min(PREVIEW))
+            .map(|i| {
+                e.data
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        c.values
+                            .get(i)
+                            .map(|v| match v {
+                                bilim_stats::dataset::Value::Number(x) => {
+                                    format_number(*x, decimals_needed(*x), lang)
+                                }
+                                bilim_stats::dataset::Value::Missing => "–".into(),
+                                other => other.to_string(),
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect();
+        let source = p
+            .content
+            .articles
+            .iter()
+            .find(|a| a.meta.cite_key == m.source);
+        let used_by: Vec<Value> = self.tables.iter().filter(|(_, t)| t.spec.dataset.as_deref() == Some(id)).map(|(tid, t)| json!({"id": tid, "caption": t.spec.caption, "url": r.url(lang, &format!("tables/{tid}/"))})).collect();
+        ctx.insert("dataset", &json!({
+            "id": id, "title": m.title, "description": m.description, "source_table": m.source_table,
+            "source_page": m.source_page, "license": m.license, "notes": m.notes,
+            "taken_from_text": matches!(m.taken_from, bilim_stats::dataset::TakenFrom::Text),
+            "source": source.map(|a| json!({"title": a.versions.get(&lang).map_or(a.meta.title.clone(), |v| v.title.clone()), "url": r.url(lang, &format!("articles/{}/", a.slug))})),
+            "source_reference": p.bibliography.reference_html(&m.source, crate::site::style_for(&p.config, lang), lang).unwrap_or_default(),
+            "n_rows": e.data.n_rows(), "truncated": e.data.n_rows() > PREVIEW,
+            "columns": columns, "rows": rows, "header": e.data.column_names(),
+            "csv_url": r.url(Lang::En, &format!("{path}{id}.csv")), "datapackage_url": r.url(Lang::En, &format!("{path}datapackage.json")),
+            "sha256": e.data.sha256, "used_by": used_by,
+        }));
+        ctx.insert("jsonld", &crate::render::json_for_script(&json!({
+            "@context": "https://schema.org", "@type": "Dataset", "name": m.title, "description": if m.description.is_empty() { &m.title } else { &m.description },
+            "url": r.abs_url(lang, &path), "license": m.license, "version": &e.data.sha256[..e.data.sha256.len().min(12)],
+            "creator": {"@type": "Organization", "name": p.config.title},
+            "isBasedOn": source.and_then(|a| a.meta.doi.as_ref()).map(|d| format!("https://doi.org/{d}")),
+            "variableMeasured": m.columns.iter().map(|c| json!({"@type": "PropertyValue", "name": c.name, "description": c.label.get("en").cloned().unwrap_or_default(), "unitText": c.unit})).collect::<Vec<_>>(),
+            "distribution": [{"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.csv"))}],
+        })));
+        ctx
+    }
+
+    fn table_ctx(&self, r: &SiteRender<'_>, lang: Lang, id: &str, t: &TableEntry) -> Context {
+        let p = r.p;
+        let path = format!("tables/{id}/");
+        let placement = t
+            .placements
+            .iter()
+            .find(|pl| pl.page == t.home.page && pl.lang == lang)
+            .unwrap_or(&t.home);
+        let mut ctx = r.base_ctx(lang, &path, &placement.caption, &t.spec.caption, &Lang::ALL);
+        let i18n = &p.theme.i18n;
+        let checks: Vec<Value> = t
+            .checks
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+            .collect();
+        ctx.insert("table", &json!({
+            "id": id, "caption": placement.caption, "op": op_name(&t.spec),
+            "html": table_element(t, p, lang, placement.digits.or(t.spec.digits), i18n),
+            "stats_html": stats_line(t, lang, i18n),
+            "notes": t.table.notes,
+            "params": serde_json::to_string_pretty(&t.spec.params_json()).unwrap_or_default(),
+            "dataset": t.spec.dataset, "dataset_title": t.spec.dataset.as_deref().and_then(|d| p.datasets.title(d)),
+            "dataset_url": t.spec.dataset.as_deref().map(|d| r.url(lang, &format!("datasets/{d}/"))),
+            "dataset_sha256": t.dataset_sha256,
+            "page_url": r.url(lang, &placement.page), "page": placement.page,
+            "checks": checks,
+            "csv_url": r.url(Lang::En, &format!("{path}{id}.csv")), "json_url": r.url(Lang::En, &format!("{path}{id}.json")),
+            "bib_url": r.url(Lang::En, &format!("{path}cite.bib")), "ris_url": r.url(Lang::En, &format!("{path}cite.ris")), "csl_url": r.url(Lang::En, &format!("{path}cite.json")),
+            "citation": self.table_citation_text(r, lang, id, t),
+        }));
+        ctx.insert("jsonld", &crate::render::json_for_script(&json!({
+            "@context": "https://schema.org", "@type": "Dataset", "name": placement.caption, "description": format!("{} ({})", t.spec.caption, op_name(&t.spec)),
+            "url": r.abs_url(lang, &path), "license": p.config.license, "version": self.table_version(t),
+            "creator": {"@type": "Organization", "name": p.config.title},
+            "isBasedOn": t.spec.dataset.as_deref().map(|d| r.abs_url(Lang::En, &format!("datasets/{d}/"))),
+            "variableMeasured": t.table.columns,
+            "distribution": [
+                {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.csv"))},
+                {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.json"))},
+            ],
+        })));
+        ctx
+    }
+
+    /// A content hash identifying this version of a table: dataset hash + directive hash.
+    fn table_version(&self, t: &TableEntry) -> String {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(format!("{}:{}", t.dataset_sha256, t.spec.canonical_hash()));
+        h.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn table_citation_text(
+        &self,
+        r: &SiteRender<'_>,
+        lang: Lang,
+        id: &str,
+        t: &TableEntry,
+    ) -> String {
+        let cfg = &r.p.config;
+        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
+        format!(
+            "{} ({}). {} [{}, version {}]. In {}. {}",
+            if names.is_empty() {
+                "bilim".into()
+            } else {
+                names.join(", ")
+            },
+            r.p.build_date.year,
+            t.home.caption,
+            r.p.theme.i18n.get(lang, "tables_title"),
+            self.table_version(t),
+            cfg.title_in(lang),
+            r.abs_url(Lang::En, &format!("tables/{id}/"))
+        )
+    }
+
+    fn check_rows(&self) -> Vec<Value> {
+        let mut rows = Vec::new();
+        for (id, t) in &self.tables {
+            for c in &t.checks {
+                let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+                v["table"] = json!(id);
+                v["page"] = json!(t.home.page);
+                rows.push(v);
+            }
+        }
+        rows
+    }
+
+    /// Downloads and manifests: `tables/<id>/…`, `datasets/<id>/…`, `tables.json`, `checks.json`.
+    pub fn write_files(&self, r: &SiteRender<'_>, files: &mut SiteFiles) -> Result<()> {
+        let p = r.p;
+        let mut manifest = Vec::new();
+        for (id, t) in &self.tables {
+            let dir = format!("tables/{id}/");
+            files.add(format!("{dir}{id}.csv"), table_csv(&t.table));
+            let json = json!({
+                "id": id, "caption": t.spec.caption, "page": t.home.page,
+                "columns": t.table.columns, "rows": t.table.rows, "stats": t.table.stats, "notes": t.table.notes,
+                "provenance": {"dataset": t.spec.dataset, "dataset_sha256": t.dataset_sha256, "op": op_name(&t.spec), "params": t.spec.params_json(), "generator": concat!("bilim ", env!("CARGO_PKG_VERSION"))},
+                "checks": t.checks,
+            });
+            files.add(format!("{dir}{id}.json"), pretty(&json));
+            let (bib, ris, csl) = self.table_cite_files(r, id, t);
+            files.add(format!("{dir}cite.bib"), bib);
+            files.add(format!("{dir}cite.ris"), ris);
+            files.add(format!("{dir}cite.json"), csl);
+            manifest.push(json!({"id": id, "caption": t.spec.caption, "page": t.home.page, "dataset": t.spec.dataset, "op": op_name(&t.spec), "url": r.abs_url(Lang::En, &dir)}));
+        }
+        files.add("tables.json", pretty(&Value::Array(manifest)));
+        files.add("checks.json", pretty(&Value::Array(self.check_rows())));
+        for (id, e) in p.datasets.iter() {
+            let dir = format!("datasets/{id}/");
+            files.add(format!("{dir}{id}.csv"), e.csv.clone());
+            files.add(
+                format!("{dir}datapackage.json"),
+                pretty(&datapackage(id, e, &p.config.license)),
+            );
+        }
+        Ok(())
+    }
+
+    fn table_cite_files(
+        &self,
+        r: &SiteRender<'_>,
+        id: &str,
+        t: &TableEntry,
+    ) -> (String, String, String) {
+        let cfg = &r.p.config;
+        let url = r.abs_url(Lang::En, &format!("tables/{id}/"));
+        let authors: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
+        let author = if authors.is_empty() {
+            "bilim".to_string()
+        } else {
+            authors.join(" and ")
+        };
+        let version = self.table_version(t);
+        let year = r.p.build_date.year;
+        let bib = format!(
+            "@dataset{{{key},\n  author = {{{{{author}}}}},\n  title = {{{title}}},\n  year = {{{year}}},\n  version = {{{version}}},\n  publisher = {{{publisher}}},\n  url = {{{url}}},\n  urldate = {{{date}}},\n  note = {{Computed with {op} from dataset {ds}}},\n}}\n",
+            key = id.replace('-', "_"),
+            title = bib_escape(&t.spec.caption),
+            publisher = bib_escape(&cfg.title),
+            date = r.p.build_date.iso(),
+            op = op_name(&t.spec),
+            ds = bib_escape(t.spec.dataset.as_deref().unwrap_or("-")),
+        );
+        let ris = format!(
+            "TY  - DATA\r\nAU  - {author}\r\nTI  - {title}\r\nPY  - {year}\r\nET  - {version}\r\nPB  - {pb}\r\nUR  - {url}\r\nY2  - {date}\r\nN1  - Computed with {op} from dataset {ds}\r\nER  - \r\n",
+            title = ris_line(&t.spec.caption),
+            pb = ris_line(&cfg.title),
+            date = r.p.build_date.iso(),
+            op = op_name(&t.spec),
+            ds = t.spec.dataset.as_deref().unwrap_or("-"),
+        );
+        let csl = json!([{
+            "id": id, "type": "dataset", "title": t.spec.caption,
+            "author": [{"literal": author}], "issued": {"date-parts": [[year]]},
+            "version": version, "publisher": cfg.title, "URL": url,
+            "accessed": {"date-parts": [[year, r.p.build_date.month, r.p.build_date.day]]},
+            "note": format!("Computed with {} from dataset {}", op_name(&t.spec), t.spec.dataset.as_deref().unwrap_or("-")),
+        }]);
+        (bib, ris, pretty(&csl))
+    }
+}
+
+fn bib_escape(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '{' | '}' | '\\'))
+        .collect()
+}
+
+fn ris_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn decimals_needed(x: f64) -> usize {
+    let s = format!("{x}");
+    s.split_once('.').map_or(0, |(_, f)| f.len().min(6))
+}
+
+fn column_summary(c: &bilim_stats::dataset::Column, lang: Lang) -> String {
+    let nums: Vec<f64> = c.values.iter().filter_map(|v| v.as_f64()).collect();
+    let missing = c.values.iter().filter(|v| v.is_missing()).count();
+    if c.ty.is_numeric() && !nums.is_empty() {
+        let min = nums.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mean = nums.iter().sum::<f64>() / nums.len() as f64;
+        format!(
+            "n = {}, min {}, mean {}, max {}{}",
+            nums.len(),
+            format_number(min, decimals_needed(min), lang),
+            format_number(mean, 2, lang),
+            format_number(max, decimals_needed(max), lang),
+            if missing > 0 {
+                format!(", missing {missing}")
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        let mut distinct: Vec<String> = c
+            .values
+            .iter()
+            .filter(|v| !v.is_missing())
+            .map(|v| v.to_string())
+            .collect();
+        distinct.sort();
+        distinct.dedup();
+        format!(
+            "{} distinct{}",
+            distinct.len(),
+            if missing > 0 {
+                format!(", missing {missing}")
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+fn table_csv(t: &ComputedTable) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(&t.columns);
+    for row in &t.rows {
+        let _ = w.write_record(row.iter().map(|c| match c {
+            Cell::Number(x) => format!("{x}"),
+            other => cell_text(other),
+        }));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn datapackage(id: &str, e: &DatasetEntry, site_license: &str) -> Value {
+    let m = &e.data.meta;
+    let d = &m.dialect;
+    json!({
+        "profile": "tabular-data-package",
+        "name": id,
+        "title": m.title,
+        "description": m.description,
+        "licenses": [{"name": if m.license.is_empty() { site_license } else { &m.license }}],
+        "sources": [{"title": m.source, "path": format!("{} {}", m.source_table, m.source_page.clone().unwrap_or_default()).trim()}],
+        "resources": [{
+            "name": id, "path": format!("{id}.csv"), "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
+            "encoding": d.encoding, "hash": format!("sha256:{}", e.data.sha256),
+            "dialect": {"delimiter": d.delimiter, "quoteChar": d.quote, "header": true},
+            "schema": {
+                "fields": m.columns.iter().map(|c| {
+                    let ty = match c.ty.as_str() { "integer" => "integer", "number" => "number", "boolean" => "boolean", "date" => "date", "year" => "year", _ => "string" };
+                    let mut f = json!({"name": c.name, "type": ty, "title": c.label.get("en").cloned().unwrap_or_default()});
+                    if ty == "number" && d.decimal != "." { f["decimalChar"] = json!(d.decimal); }
+                    if (ty == "number" || ty == "integer") && !d.thousands.is_empty() { f["groupChar"] = json!(d.thousands); f["bareNumber"] = json!(true); }
+                    if !c.unit.is_empty() { f["unit"] = json!(c.unit); }
+                    f
+                }).collect::<Vec<_>>(),
+                "missingValues": d.missing,
+            },
+        }],
+    })
+}

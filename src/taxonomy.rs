@@ -1,0 +1,269 @@
+//! Taxonomies: authors, keywords, topics, journal issues, years, source languages and methods.
+//! Each has an index page with counts and a page per term listing its articles.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::SiteConfig;
+use crate::content::Article;
+use crate::i18n::Lang;
+
+/// The taxonomies, in menu order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Topic slugs from site.toml.
+    Topics,
+    /// Method slugs from site.toml.
+    Methods,
+    /// Authors by romanised name.
+    Authors,
+    /// Keywords of each language version.
+    Keywords,
+    /// Journal issues.
+    Issues,
+    /// Publication years.
+    Years,
+    /// Languages of the source articles.
+    Languages,
+}
+
+impl Kind {
+    /// Every taxonomy.
+    pub const ALL: [Kind; 7] = [
+        Kind::Topics,
+        Kind::Methods,
+        Kind::Authors,
+        Kind::Keywords,
+        Kind::Issues,
+        Kind::Years,
+        Kind::Languages,
+    ];
+
+    /// URL segment and i18n key.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::Topics => "topics",
+            Kind::Methods => "methods",
+            Kind::Authors => "authors",
+            Kind::Keywords => "keywords",
+            Kind::Issues => "issues",
+            Kind::Years => "years",
+            Kind::Languages => "languages",
+        }
+    }
+}
+
+/// One term with the articles (slugs) it applies to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    /// URL segment.
+    pub slug: String,
+    /// Display label in the page language.
+    pub label: String,
+    /// Article slugs, sorted.
+    pub articles: Vec<String>,
+}
+
+/// The terms of one taxonomy in one language, sorted by label.
+pub type Terms = Vec<Term>;
+
+/// Build a taxonomy's terms for a language.
+pub fn build(kind: Kind, articles: &[Article], cfg: &SiteConfig, lang: Lang) -> Terms {
+    let mut map: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for a in articles {
+        for (slug, label) in terms_of(kind, a, cfg, lang) {
+            let e = map.entry(slug).or_insert_with(|| (label, Vec::new()));
+            if !e.1.contains(&a.slug) {
+                e.1.push(a.slug.clone());
+            }
+        }
+    }
+    let mut terms: Terms = map
+        .into_iter()
+        .map(|(slug, (label, mut articles))| {
+            articles.sort();
+            Term {
+                slug,
+                label,
+                articles,
+            }
+        })
+        .collect();
+    match kind {
+        Kind::Years => terms.sort_by(|a, b| b.label.cmp(&a.label)),
+        _ => terms.sort_by(|a, b| {
+            a.label
+                .to_lowercase()
+                .cmp(&b.label.to_lowercase())
+                .then(a.slug.cmp(&b.slug))
+        }),
+    }
+    terms
+}
+
+fn vocab_label(
+    cfg_vocab: &BTreeMap<String, BTreeMap<String, String>>,
+    slug: &str,
+    lang: Lang,
+) -> String {
+    cfg_vocab
+        .get(slug)
+        .and_then(|l| l.get(lang.code()).or_else(|| l.get("en")))
+        .cloned()
+        .unwrap_or_else(|| slug.to_string())
+}
+
+fn terms_of(kind: Kind, a: &Article, cfg: &SiteConfig, lang: Lang) -> Vec<(String, String)> {
+    let m = &a.meta;
+    match kind {
+        Kind::Topics => m
+            .topics
+            .iter()
+            .map(|t| (t.clone(), vocab_label(&cfg.topics, t, lang)))
+            .collect(),
+        Kind::Methods => m
+            .methods
+            .iter()
+            .map(|t| (t.clone(), vocab_label(&cfg.methods, t, lang)))
+            .collect(),
+        Kind::Authors => m
+            .authors
+            .iter()
+            .map(|au| (term_slug(&au.name), au.name.clone()))
+            .collect(),
+        Kind::Keywords => {
+            let kws = a.versions.get(&lang).map_or(&m.keywords, |v| &v.keywords);
+            kws.iter()
+                .map(|k| (term_slug(k), k.trim().to_string()))
+                .collect()
+        }
+        Kind::Issues => issue_term(a).into_iter().collect(),
+        Kind::Years => vec![(m.year.to_string(), m.year.to_string())],
+        Kind::Languages => {
+            let l = Lang::parse(&m.source_lang).unwrap_or(Lang::En);
+            vec![(l.code().to_string(), l.native_name().to_string())]
+        }
+    }
+}
+
+/// The journal-issue term of an article: "Journal, 2025, vol. 114, no. 2".
+pub fn issue_term(a: &Article) -> Option<(String, String)> {
+    let m = &a.meta;
+    let journal = m.journal.as_deref()?.trim();
+    if journal.is_empty() {
+        return None;
+    }
+    let mut label = format!("{journal}, {}", m.year);
+    if let Some(v) = m.volume.as_deref().filter(|v| !v.is_empty()) {
+        label.push_str(&format!(", vol. {v}"));
+    }
+    if let Some(i) = m.issue.as_deref().filter(|v| !v.is_empty()) {
+        label.push_str(&format!(", no. {i}"));
+    }
+    Some((term_slug(&label), label))
+}
+
+/// An ASCII URL slug for any term: Cyrillic is transliterated, everything else folded to
+/// hyphens, so URLs stay readable and portable.
+pub fn term_slug(text: &str) -> String {
+    let mut latin = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match translit_char(c) {
+            Some(s) => latin.push_str(s),
+            None => latin.push(c),
+        }
+    }
+    let mut out = String::new();
+    for c in latin.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "term".into()
+    } else {
+        out
+    }
+}
+
+/// Lowercase Cyrillic letter (Russian and Kazakh) → ASCII, for slugs only.
+fn translit_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'ә' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'ғ' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' => "i",
+        'к' => "k",
+        'қ' => "q",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'ң' => "n",
+        'о' => "o",
+        'ө' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ұ' => "u",
+        'ү' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'һ' => "h",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' => "",
+        'ы' => "y",
+        'і' => "i",
+        'ь' => "",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        'á' | 'à' | 'ä' => "a",
+        'é' | 'è' => "e",
+        'ö' | 'ó' => "o",
+        'ü' | 'ú' | 'ū' => "u",
+        'ı' | 'í' => "i",
+        'ş' => "sh",
+        'ç' => "ch",
+        'ğ' => "g",
+        'ñ' => "n",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(
+            term_slug("Жергілікті өзін-өзі басқару"),
+            "zhergilikti-ozin-ozi-basqaru"
+        );
+        assert_eq!(
+            term_slug("местное самоуправление"),
+            "mestnoe-samoupravlenie"
+        );
+        assert_eq!(term_slug("Abdullayev, A. M."), "abdullayev-a-m");
+        assert_eq!(term_slug("!!!"), "term");
+    }
+}
