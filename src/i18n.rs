@@ -150,8 +150,7 @@ pub fn format_number(x: f64, digits: usize, lang: Lang) -> String {
     if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
         out.push('−');
     }
-    // Four-digit numbers are not grouped (1990, 2024 stay readable as years and counts).
-    if int.len() <= 4 {
+    if int.len() <= 3 {
         out.push_str(int);
     } else {
         for (i, ch) in int.chars().enumerate() {
@@ -166,6 +165,20 @@ pub fn format_number(x: f64, digits: usize, lang: Lang) -> String {
         out.push_str(frac);
     }
     out
+}
+
+/// Format a number without thousands grouping (years, codes), with the language's decimal mark.
+pub fn format_plain(x: f64, digits: usize, lang: Lang) -> String {
+    let s = format!("{:.*}", digits, x);
+    let s = if x < 0.0 {
+        s.replacen('-', "−", 1)
+    } else {
+        s
+    };
+    match lang {
+        Lang::En => s,
+        Lang::Ru | Lang::Kk => s.replace('.', ","),
+    }
 }
 
 /// Format an integer in a language's convention.
@@ -292,7 +305,8 @@ mod tests {
         assert_eq!(format_number(12345.678, 2, Lang::Ru), "12\u{202f}345,68");
         assert_eq!(format_number(-0.5, 1, Lang::Kk), "−0,5");
         assert_eq!(format_number(-0.0001, 2, Lang::En), "0.00");
-        assert_eq!(format_number(2024.0, 0, Lang::Ru), "2024");
+        assert_eq!(format_number(2024.0, 0, Lang::Ru), "2\u{202f}024");
+        assert_eq!(format_plain(2024.0, 0, Lang::Ru), "2024");
         assert_eq!(format_number(1234567.0, 0, Lang::En), "1,234,567");
         assert_eq!(format_number(f64::NAN, 2, Lang::En), "–");
     }

@@ -427,6 +427,7 @@ impl<'a> SiteRender<'a> {
             "journal": m.journal, "volume": m.volume, "issue": m.issue, "pages": m.pages, "doi": m.doi,
             "issue_term": issue,
             "source_lang": Lang::parse(&m.source_lang).map_or("", |l| l.native_name()),
+            "source_lang_code": m.source_lang,
             "source_lang_url": self.url(lang, &format!("languages/{}/", m.source_lang)),
             "keywords": keywords.iter().map(|k| json!({"label": k, "url": self.url(lang, &format!("keywords/{}/", taxonomy::term_slug(k)))})).collect::<Vec<_>>(),
             "topics": m.topics.iter().map(|t| json!({"label": self.vocab(&self.p.config.topics, t, lang), "url": self.url(lang, &format!("topics/{t}/"))})).collect::<Vec<_>>(),

@@ -673,9 +673,16 @@ fn column_digits(table: &ComputedTable, j: usize, digits: Option<u32>) -> usize 
     }
 }
 
+/// Whether a column holds years or other labels that must not get thousands separators.
+fn is_plain_column(name: &str, j: usize) -> bool {
+    j == 0 || name.contains("year") || name.contains("period") || name == "time"
+}
+
 /// Format a cell for display in a language.
-fn format_cell(c: &Cell, digits: usize, p_col: bool, lang: Lang) -> String {
+fn format_cell(c: &Cell, digits: usize, p_col: bool, plain: bool, lang: Lang) -> String {
     match c {
+        Cell::Integer(i) if plain => crate::i18n::format_plain(*i as f64, 0, lang),
+        Cell::Number(x) if plain && !p_col => crate::i18n::format_plain(*x, digits, lang),
         Cell::Number(x) if p_col && *x < 0.001 && *x >= 0.0 => {
             format!("< {}", format_number(0.001, 3, lang))
         }
@@ -762,7 +769,13 @@ fn table_element(
         let key = row.first().map(cell_text).unwrap_or_default();
         for (j, cell) in row.iter().enumerate() {
             let name = &t.columns[j];
-            let mut text = escape_text(&format_cell(cell, col_digits[j], is_p_column(name), lang));
+            let mut text = escape_text(&format_cell(
+                cell,
+                col_digits[j],
+                is_p_column(name),
+                is_plain_column(name, j),
+                lang,
+            ));
             if e.spec.stars && name == "estimate" {
                 if let Some(Cell::Number(pv)) = p_idx.and_then(|pi| row.get(pi)) {
                     text.push_str(stars(*pv));
