@@ -355,3 +355,24 @@ fn cite_command_for_articles_and_tables() {
     let o = bilim(site.path(), &["cite", "tbl-alpha-hai", "--format", "ris"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("TY  - DATA"));
 }
+
+#[test]
+fn computed_tables_are_cached_by_dataset_and_directive() {
+    let site = fixture("basic");
+    let out = build_ok(site.path(), &[]);
+    let cache = site.path().join(".bilim-cache/tables");
+    let entries = || std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(entries(), 2, "one cache entry per table");
+    // Unchanged inputs: no new entries, same output.
+    let before = read(&out, "tables/tbl-alpha-hai/tbl-alpha-hai.csv");
+    build_ok(site.path(), &[]);
+    assert_eq!(entries(), 2);
+    assert_eq!(read(&out, "tables/tbl-alpha-hai/tbl-alpha-hai.csv"), before);
+    // A changed dataset invalidates both tables computed from it.
+    let csv = site.path().join("data/survey.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.replace("Astana,400000", "Astana,404000")).unwrap();
+    build_ok(site.path(), &[]);
+    assert_eq!(entries(), 4);
+    assert!(read(&out, "tables/tbl-alpha-hai/tbl-alpha-hai.csv").contains("Astana,80"));
+}

@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use crate::charts::{self, ChartData, ChartKind, ChartSpec};
+
+mod cache;
 use crate::error::{Diagnostic, Diagnostics, Result};
 use crate::i18n::{format_number, I18n, Lang};
 use crate::markdown::{
@@ -371,17 +373,21 @@ pub fn compute(p: &Project) -> Result<Computed> {
             let Parsed::Table(spec) = parsed else {
                 unreachable_table()
             };
-            let r = bilim_stats::ops::compute(spec, &lookup)
+            let r = cache::compute(&p.root, spec, &p.datasets, &lookup)
                 .map(|t| {
                     let checks = bilim_stats::table::run_checks(spec, &t);
                     (t, checks)
                 })
                 .map_err(|e| {
-                    let line = e.key.as_deref().map_or(1, |k| key_line(&block.source, k));
+                    let (line, col) = e
+                        .key
+                        .as_deref()
+                        .and_then(|k| spec.key_position(k))
+                        .unwrap_or((1, 1));
                     block_diag(
                         block,
                         line,
-                        1,
+                        col,
                         format!("{}: {}", spec.id, e.message),
                         e.hint,
                     )
