@@ -206,6 +206,8 @@ struct ChartEntry {
     spec: ChartSpec,
     data: ChartData,
     kind: ChartKind,
+    /// The dataset whose column labels name the axes and series.
+    label_dataset: Option<String>,
     home: Placement,
     placements: Vec<Placement>,
 }
@@ -431,13 +433,14 @@ pub fn compute(p: &Project) -> Result<Computed> {
             continue;
         };
         match chart_data(spec, p, &computed) {
-            Ok((kind, data)) => {
+            Ok((kind, data, label_dataset)) => {
                 computed.charts.insert(
                     id.clone(),
                     ChartEntry {
                         spec: (**spec).clone(),
                         data,
                         kind,
+                        label_dataset,
                         home: home.clone(),
                         placements: Vec::new(),
                     },
@@ -482,7 +485,7 @@ pub fn compute(p: &Project) -> Result<Computed> {
             Parsed::Chart(c) => computed
                 .charts
                 .get(&c.id)
-                .map(|ch| chart_html(ch, placement, i18n, &base)),
+                .map(|ch| chart_html(ch, placement, p, i18n, &base)),
         };
         html.entry(placement.doc.clone())
             .or_default()
@@ -507,7 +510,7 @@ fn chart_data(
     spec: &ChartSpec,
     p: &Project,
     computed: &Computed,
-) -> std::result::Result<(ChartKind, ChartData), ChartErr> {
+) -> std::result::Result<(ChartKind, ChartData, Option<String>), ChartErr> {
     let kind = spec.kind.ok_or((
         "kind",
         "the chart has no `kind`".to_string(),
@@ -527,7 +530,7 @@ fn chart_data(
         ));
     }
     // Columns as (name → values as text / numbers).
-    let (cols, labels): (Vec<(String, Vec<Cell>)>, BTreeMap<String, String>) =
+    let (cols, label_dataset): (Vec<(String, Vec<Cell>)>, Option<String>) =
         match (&spec.dataset, &spec.table) {
             (Some(d), None) => {
                 let e = p.datasets.get(d).ok_or((
@@ -541,14 +544,7 @@ fn chart_data(
                     .iter()
                     .map(|c| (c.name.clone(), c.values.iter().map(value_to_cell).collect()))
                     .collect();
-                let labels = e
-                    .data
-                    .meta
-                    .columns
-                    .iter()
-                    .filter_map(|c| c.label.get("en").map(|l| (c.name.clone(), l.clone())))
-                    .collect();
-                (cols, labels)
+                (cols, Some(d.clone()))
             }
             (None, Some(t)) => {
                 let entry = computed.tables.get(t).ok_or((
@@ -573,7 +569,7 @@ fn chart_data(
                         )
                     })
                     .collect();
-                (cols, BTreeMap::new())
+                (cols, entry.spec.dataset.clone())
             }
             _ => {
                 return Err((
@@ -617,7 +613,7 @@ fn chart_data(
                 "choose a numeric column".into(),
             ));
         }
-        out_series.push((labels.get(s).cloned().unwrap_or_else(|| s.clone()), nums));
+        out_series.push((s.clone(), nums));
     }
     Ok((
         kind,
@@ -626,6 +622,7 @@ fn chart_data(
             x_num,
             series: out_series,
         },
+        label_dataset,
     ))
 }
 
@@ -892,14 +889,24 @@ fn table_note(e: &TableEntry, p: &Project, lang: Lang, i18n: &I18n, base: &str) 
     s
 }
 
-fn chart_html(c: &ChartEntry, placement: &Placement, i18n: &I18n, base: &str) -> String {
+fn chart_html(c: &ChartEntry, placement: &Placement, p: &Project, i18n: &I18n, base: &str) -> String {
     let lang = placement.lang;
     let id = &c.spec.id;
-    let x_label = c.spec.x_label.clone().unwrap_or_default();
-    let y_label = c.spec.y_label.clone().unwrap_or_default();
+    // Series and axes are labelled in the page's language from the dataset's column labels.
+    let ds = c.label_dataset.as_deref();
+    let mut data = c.data.clone();
+    for (name, _) in &mut data.series {
+        *name = column_label(p, ds, name, lang);
+    }
+    let x_col = c.spec.x.as_deref().unwrap_or("");
+    let x_label = c.spec.x_label.clone().unwrap_or_else(|| column_label(p, ds, x_col, lang));
+    let y_label = c.spec.y_label.clone().unwrap_or_else(|| match data.series.as_slice() {
+        [(only, _)] => only.clone(),
+        _ => String::new(),
+    });
     let svg = charts::render_svg(
         c.kind,
-        &c.data,
+        &data,
         id,
         &placement.caption,
         &x_label,
@@ -914,10 +921,10 @@ fn chart_html(c: &ChartEntry, placement: &Placement, i18n: &I18n, base: &str) ->
         escape_text(i18n.get(lang, "figure_label")),
         placement.number,
         escape_text(&placement.caption),
-        charts::legend_html(&c.data)
+        charts::legend_html(&data)
     );
     // The data behind the chart, for screen readers and anyone who wants the numbers.
-    let _ = write!(s, "<details><summary>{}</summary><div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">{}</th>", escape_text(i18n.get(lang, "table_show_data")), escape_text(c.spec.x.as_deref().unwrap_or("")));
+    let _ = write!(s, "<details><summary>{}</summary><div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">{}</th>", escape_text(i18n.get(lang, "table_show_data")), escape_text(&x_label));
     for (name, _) in &c.data.series {
         let _ = write!(
             s,
@@ -926,9 +933,9 @@ fn chart_html(c: &ChartEntry, placement: &Placement, i18n: &I18n, base: &str) ->
         );
     }
     s.push_str("</tr></thead><tbody>");
-    for (i, x) in c.data.x.iter().enumerate() {
+    for (i, x) in data.x.iter().enumerate() {
         let _ = write!(s, "<tr><th scope=\"row\">{}</th>", escape_text(x));
-        for (_, vals) in &c.data.series {
+        for (_, vals) in &data.series {
             let v = vals.get(i).copied().flatten();
             let _ = write!(
                 s,
@@ -1013,6 +1020,30 @@ impl Computed {
     /// Number of computed tables.
     pub fn table_count(&self) -> usize {
         self.tables.len()
+    }
+
+    /// What search indexes of each computed table, in id order: (id, home page, dataset,
+    /// caption per language that shows it, column names, notes).
+    pub fn search_entries(&self) -> Vec<crate::search::TableText> {
+        self.tables
+            .iter()
+            .map(|(id, t)| {
+                let mut captions = BTreeMap::new();
+                for pl in std::iter::once(&t.home).chain(&t.placements) {
+                    captions
+                        .entry(pl.lang)
+                        .or_insert_with(|| pl.caption.clone());
+                }
+                crate::search::TableText {
+                    id: id.clone(),
+                    page: t.home.page.clone(),
+                    dataset: t.spec.dataset.clone(),
+                    captions,
+                    columns: t.table.columns.clone(),
+                    notes: t.table.notes.clone(),
+                }
+            })
+            .collect()
     }
 
     /// (matched, mismatched) over the whole site.

@@ -615,10 +615,55 @@ pub(crate) fn parse_number(s: &str, decimal_comma: bool, thousands: Option<char>
         if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
             return None;
         }
+        if let Some(x) = fast_decimal(s.as_bytes()) {
+            return Some(x);
+        }
         return s.parse::<f64>().ok().filter(|x| x.is_finite());
     }
     let clean = normalize_number(s, decimal_comma, thousands, true)?;
     clean.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Exact powers of ten representable in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path for plain decimals (`-123.456`): when the digits form an integer of at
+/// most 2^53 and there are at most 22 decimals, one IEEE division of two exact values is the
+/// correctly rounded result, identical to `str::parse`. `None` means "use the general parser".
+fn fast_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, b.get(1..)?),
+        b'+' => (false, b.get(1..)?),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut n_digits = 0u32;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                if n_digits >= 19 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                n_digits += 1;
+                if dot {
+                    frac += 1;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if n_digits == 0 || mantissa > (1u64 << 53) {
+        return None;
+    }
+    let x = mantissa as f64 / *POW10.get(frac)?;
+    Some(if neg { -x } else { x })
 }
 
 /// Parses an integer written per the dialect.
@@ -911,6 +956,7 @@ pub fn load(
         .flexible(true)
         .delimiter(parsed.delimiter)
         .quote(parsed.quote)
+        .buffer_capacity(1 << 16)
         .from_reader(text.as_bytes());
     let mut record = csv::ByteRecord::new();
     let csv_err = |e: csv::Error| {
@@ -932,13 +978,11 @@ pub fn load(
             "write a header line with the column names",
         ));
     }
-    // Physical line numbers: the csv crate does not count skipped blank lines, so count the
-    // newlines before each record's byte offset ourselves.
+    // Physical line numbers, computed only when needed (for errors): the csv crate does not
+    // count skipped blank lines, so count the newlines before the record's byte offset.
     let text_bytes = text.as_bytes();
-    let mut last = (0usize, 1usize);
-    let mut physical_line = |rec: &csv::ByteRecord| -> usize {
-        let b = rec.position().map(|p| p.byte() as usize).unwrap_or(last.0);
-        let mut b = b.max(last.0).min(text_bytes.len());
+    let line_at = |byte: u64| -> usize {
+        let mut b = (byte as usize).min(text_bytes.len());
         // the reported offset may include skipped blank lines
         while text_bytes
             .get(b)
@@ -946,14 +990,12 @@ pub fn load(
         {
             b += 1;
         }
-        let nl = text_bytes
-            .get(last.0..b)
+        1 + text_bytes
+            .get(..b)
             .map(|s| s.iter().filter(|&&c| c == b'\n').count())
-            .unwrap_or(0);
-        last = (b, last.1 + nl);
-        last.1
+            .unwrap_or(0)
     };
-    let header_line = physical_line(&record);
+    let header_line = line_at(record.position().map(|p| p.byte()).unwrap_or(0));
     let mut header: Vec<String> = Vec::with_capacity(record.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, f) in record.iter().enumerate() {
@@ -1049,14 +1091,21 @@ pub fn load(
             values: Vec::new(),
         })
         .collect();
-    let mut raw_rows: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut raw_rows: Vec<(u64, Vec<String>)> = Vec::new();
     let mut n_rows = 0usize;
+    let plain_numbers = !parsed.decimal_comma && parsed.thousands.is_none();
+    if types.is_some() {
+        let estimate = text_bytes.iter().filter(|&&c| c == b'\n').count() + 1;
+        for col in columns.iter_mut() {
+            col.values.reserve(estimate);
+        }
+    }
     loop {
         let got = rdr.read_byte_record(&mut record).map_err(csv_err)?;
         if !got {
             break;
         }
-        let line = physical_line(&record);
+        let byte = record.position().map(|p| p.byte()).unwrap_or(0);
         if record.len() != ncol {
             // a line that is only whitespace counts as blank
             if record.len() == 1
@@ -1067,7 +1116,7 @@ pub fn load(
                 continue;
             }
             return Err(DataError::csv(
-                line,
+                line_at(byte),
                 record.len().min(ncol) + 1,
                 format!(
                     "row has {} fields but the header has {ncol}",
@@ -1079,15 +1128,29 @@ pub fn load(
         n_rows += 1;
         if types.is_some() {
             for (i, (f, col)) in record.iter().zip(columns.iter_mut()).enumerate() {
+                // Fast path for plain numbers in the default number format: no UTF-8 check,
+                // no Unicode trimming; anything unusual falls through to the general parser.
+                if col.ty == ColumnType::Number && plain_numbers {
+                    let b = f.trim_ascii();
+                    if !parsed.missing.iter().any(|m| m.as_bytes() == b) {
+                        if let Some(x) = fast_decimal(b) {
+                            col.values.push(Value::Number(x));
+                            continue;
+                        }
+                    }
+                }
                 let s = std::str::from_utf8(f).map_err(|_| {
                     DataError::csv(
-                        line,
+                        line_at(byte),
                         i + 1,
                         "invalid UTF-8 in field",
                         "save the file as UTF-8",
                     )
                 })?;
-                let v = parse_cell(s, col.ty, &parsed, line, i + 1, &col.name)?;
+                let v = parse_cell(s, col.ty, &parsed, 0, i + 1, &col.name).map_err(|mut e| {
+                    e.line = line_at(byte);
+                    e
+                })?;
                 col.values.push(v);
             }
         } else {
@@ -1095,7 +1158,7 @@ pub fn load(
                 .iter()
                 .map(|f| String::from_utf8_lossy(f).to_string())
                 .collect();
-            raw_rows.push((line, row));
+            raw_rows.push((byte, row));
         }
     }
 
@@ -1111,9 +1174,13 @@ pub fn load(
                 col.ty = infer_type(&vals, &parsed);
                 described.push(format!("{}: {}", col.name, col.ty));
             }
-            for (line, row) in &raw_rows {
+            for (byte, row) in &raw_rows {
                 for (i, (s, col)) in row.iter().zip(columns.iter_mut()).enumerate() {
-                    let v = parse_cell(s, col.ty, &parsed, *line, i + 1, &col.name)?;
+                    let v =
+                        parse_cell(s, col.ty, &parsed, 0, i + 1, &col.name).map_err(|mut e| {
+                            e.line = line_at(*byte);
+                            e
+                        })?;
                     col.values.push(v);
                 }
             }
@@ -1412,6 +1479,55 @@ type = "date"
     fn utf16_is_rejected() {
         let e = load("d", &[0xFF, 0xFE, b'a', 0], Some(META)).unwrap_err();
         assert!(e.message.contains("UTF-16"));
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut x: u64 = 0x1234_5678;
+        let alphabet = b"ab,;\"\n\r 0123456789.-eNA\xff\xd0\x90\t";
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(x >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = load("d", &bytes, Some(META));
+            let _ = load("d", &bytes, None);
+            let mut csv = b"city,x\n".to_vec();
+            csv.extend_from_slice(&bytes);
+            let _ = load("d", &csv, Some(META));
+        }
+    }
+
+    #[test]
+    fn fast_decimal_agrees_with_std() {
+        for s in [
+            "0",
+            "-0.0",
+            "1.5",
+            "123456.789",
+            "0.1",
+            "0.30000000000000004",
+            "9007199254740993",
+            "1234567890123456789",
+            ".5",
+            "5.",
+            "-12.3400",
+        ] {
+            let std = s.parse::<f64>().ok();
+            let fast = fast_decimal(s.as_bytes());
+            if let Some(f) = fast {
+                assert_eq!(Some(f.to_bits()), std.map(f64::to_bits), "{s}");
+            }
+            assert_eq!(
+                parse_number(s, false, None).map(f64::to_bits),
+                std.map(f64::to_bits),
+                "{s}"
+            );
+        }
     }
 
     #[test]

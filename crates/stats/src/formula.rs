@@ -245,6 +245,28 @@ enum Kind {
 struct Node {
     kind: Kind,
     pos: usize,
+    /// Height of the tree below and including this node (bounded by `MAX_DEPTH`).
+    depth: usize,
+}
+
+impl Node {
+    fn new(kind: Kind, pos: usize) -> Result<Node, FormulaError> {
+        let child = match &kind {
+            Kind::Neg(a) | Kind::Not(a) => a.depth,
+            Kind::Bin(_, a, b) => a.depth.max(b.depth),
+            Kind::Call(_, args, _) => args.iter().map(|a| a.depth).max().unwrap_or(0),
+            _ => 0,
+        };
+        let depth = child + 1;
+        if depth > MAX_DEPTH {
+            return Err(FormulaError::new(
+                pos,
+                "expression nested too deeply",
+                "simplify the expression or split it into several columns",
+            ));
+        }
+        Ok(Node { kind, pos, depth })
+    }
 }
 
 /// A parsed expression.
@@ -825,10 +847,7 @@ impl Parser {
                     ));
                 }
             }
-            lhs = Node {
-                kind: Kind::Bin(op, Box::new(lhs), Box::new(rhs)),
-                pos: t.pos,
-            };
+            lhs = Node::new(Kind::Bin(op, Box::new(lhs), Box::new(rhs)), t.pos)?;
         }
         Ok(lhs)
     }
@@ -876,7 +895,7 @@ impl Parser {
                 ));
             }
         };
-        Ok(Node { kind, pos })
+        Node::new(kind, pos)
     }
 
     fn col(&mut self, name: String, pos: usize) -> Kind {
@@ -949,10 +968,7 @@ impl Parser {
         } else {
             0
         };
-        Ok(Node {
-            kind: Kind::Call(func, args, slot),
-            pos,
-        })
+        Node::new(Kind::Call(func, args, slot), pos)
     }
 }
 
@@ -1497,6 +1513,77 @@ mod tests {
         assert!(e.message.contains("nested"));
         let src = format!("{}1", "-".repeat(10_000));
         assert!(Expr::parse(&src).is_err());
+        // long left-associative chains build deep trees without recursion in the parser
+        let src = vec!["1"; 100_000].join(" + ");
+        let e = Expr::parse(&src).unwrap_err();
+        assert!(e.message.contains("nested"));
+        let ok = vec!["1"; 100].join(" + ");
+        assert_eq!(one(&ok), Val::Num(100.0));
+    }
+
+    #[test]
+    fn random_expressions_never_panic() {
+        let pieces = [
+            "x",
+            "name",
+            "`gdp growth`",
+            "1",
+            "0",
+            "2.5e3",
+            "\"s\"",
+            "'t'",
+            "(",
+            ")",
+            ",",
+            "+",
+            "-",
+            "*",
+            "/",
+            "^",
+            "==",
+            "<",
+            ">=",
+            "and",
+            "or",
+            "not",
+            "true",
+            "sum(",
+            "mean(",
+            "count(",
+            "lag(",
+            "if(",
+            "log(",
+            "round(",
+            "min(",
+            "p_t(",
+            "p_f(",
+            "p_chi2(",
+            "p_z(",
+            "`",
+            "\"",
+            "é",
+            "!",
+        ];
+        let mut x: u64 = 42;
+        for _ in 0..20_000 {
+            let mut src = String::new();
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = (x >> 60) as usize + 1;
+            for _ in 0..n {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                src.push_str(pieces[(x >> 33) as usize % pieces.len()]);
+                src.push(' ');
+            }
+            if let Ok(e) = Expr::parse(&src) {
+                let _ = e.eval_all(&frame());
+            } else if let Err(e) = Expr::parse(&src) {
+                let _ = e.render(&src);
+            }
+        }
     }
 
     #[test]

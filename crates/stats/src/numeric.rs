@@ -188,7 +188,7 @@ pub fn ols(columns: &[&[f64]], y: &[f64], opts: OlsOptions) -> Result<OlsFit, Nu
         let m = BLOCK_ROWS.min(n - start);
         for (c, col) in columns
             .iter()
-            .map(|c| *c)
+            .copied()
             .chain(std::iter::once(y))
             .enumerate()
         {
@@ -444,7 +444,7 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     if sxx == 0.0 || syy == 0.0 {
         return None;
     }
-    Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
+    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
 }
 
 // ---------------------------------------------------------------------------------------------

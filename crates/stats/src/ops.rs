@@ -230,9 +230,15 @@ fn filter_rows(
         rows: &all,
         extra: Vec::new(),
     };
-    let (vals, _) = expr
-        .eval_all(&frame)
-        .map_err(|e| formula_err("where", w, e))?;
+    let (vals, _) = expr.eval_all(&frame).map_err(|mut e| {
+        if e.message.starts_with("unknown column") {
+            e.hint = format!(
+                "{}; `where` is applied to the dataset before any computed columns",
+                e.hint
+            );
+        }
+        formula_err("where", w, e)
+    })?;
     let mut kept = Vec::new();
     for (i, v) in vals.into_iter().enumerate() {
         match v {
