@@ -151,14 +151,12 @@ fn load_one(dir: &Path, id: &str) -> Result<DatasetEntry> {
     let csv = std::fs::read(dir.join(format!("{id}.csv")))
         .map_err(|e| Diagnostic::file(&csv_rel, format!("cannot read: {e}")))?;
     let toml_path = dir.join(format!("{id}.toml"));
-    let toml =
-        if toml_path.exists() {
-            Some(std::fs::read_to_string(&toml_path).map_err(|e| {
-                Diagnostic::file(&toml_rel, format!("cannot read (is it UTF-8?): {e}"))
-            })?)
-        } else {
-            None
-        };
+    // read_text refuses a link out of the project and reports invalid UTF-8 at its position.
+    let toml = if std::fs::symlink_metadata(&toml_path).is_ok() {
+        Some(crate::content::read_text(&toml_path, &toml_rel)?)
+    } else {
+        None
+    };
     let (data, warnings) = bilim_stats::dataset::load(id, &csv, toml.as_deref()).map_err(|e| {
         let path = match e.file {
             bilim_stats::dataset::DataFile::Csv => &csv_rel,
@@ -269,14 +267,25 @@ fn key_line(source: &str, key: &str) -> usize {
 
 fn parse_block(block: &DirectiveBlock) -> Result<Parsed> {
     match block.kind {
-        DirectiveKind::Table => TableSpec::parse(&block.source)
-            .map(|s| Parsed::Table(Box::new(s)))
-            .map_err(|e| block_diag(block, e.line, e.col, e.message, e.hint).into()),
+        DirectiveKind::Table => {
+            let spec = TableSpec::parse(&block.source)
+                .map_err(|e| block_diag(block, e.line, e.col, e.message, e.hint))?;
+            if let Some(d) = spec.dataset.as_deref() {
+                let (line, col) = spec
+                    .key_position("dataset")
+                    .unwrap_or((key_line(&block.source, "dataset"), 1));
+                check_dataset_id(block, d, line, col)?;
+            }
+            Ok(Parsed::Table(Box::new(spec)))
+        }
         DirectiveKind::Chart => {
             let spec: ChartSpec = toml::from_str(&block.source).map_err(|e| {
                 crate::config::toml_diagnostic(&block.path, &block.source, &e)
                     .shifted(block.line_offset)
             })?;
+            if let Some(d) = spec.dataset.as_deref() {
+                check_dataset_id(block, d, key_line(&block.source, "dataset"), 1)?;
+            }
             if !spec.id.starts_with("fig-") || !crate::content::is_slug(&spec.id) {
                 return Err(block_diag(
                     block,
@@ -295,15 +304,60 @@ fn parse_block(block: &DirectiveBlock) -> Result<Parsed> {
     }
 }
 
+/// A directive names a dataset by id, never by path: `dataset = "../../etc/passwd"` is an error.
+fn check_dataset_id(block: &DirectiveBlock, id: &str, line: usize, col: usize) -> Result<()> {
+    if crate::content::is_slug(id) {
+        return Ok(());
+    }
+    Err(block_diag(
+        block,
+        line,
+        col,
+        format!("`{id}` is not a dataset id"),
+        "dataset ids are slugs (lowercase a-z, 0-9, -) naming data/<id>.csv; paths are not allowed",
+    )
+    .into())
+}
+
+/// The `id = "…"` of a block that failed to parse, so that its translations are not reported
+/// as referring to an undefined id as well.
+fn id_of_broken_block(source: &str) -> Option<String> {
+    source.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("id")?.trim_start().strip_prefix('=')?;
+        let v = rest.trim().strip_prefix('"')?;
+        Some(v[..v.find('"')?].to_string())
+    })
+}
+
+/// `[[expect]]` entries that name a row, column or statistic the table does not have (or whose
+/// value is missing) cannot be checked: an error at the entry.
+fn unverifiable_checks(block: &DirectiveBlock, id: &str, checks: &[CheckResult]) -> Result<()> {
+    let mut diags = Diagnostics::default();
+    for c in checks {
+        if let CheckStatus::Missing(why) = &c.status {
+            diags.push(block_diag(
+                block,
+                c.line,
+                1,
+                format!("{id}: this [[expect]] cannot be checked: {why}"),
+                "name a row (value of the first column), column or statistic the table has, or remove the [[expect]]",
+            ));
+        }
+    }
+    diags.finish()
+}
+
 /// Run every directive of the project.
 pub fn compute(p: &Project) -> Result<Computed> {
     let mut diags = Diagnostics::default();
     // 1. Parse every block, in document order.
     let mut blocks: Vec<(DirectiveBlock, Parsed, Placement)> = Vec::new();
+    let mut broken: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (doc, page) in doc_list(p) {
         let (mut nt, mut nf) = (0, 0);
         for block in extract_directives(doc) {
             let Some(parsed) = diags.collect(parse_block(&block))? else {
+                broken.extend(id_of_broken_block(&block.source));
                 continue;
             };
             let (number, caption, digits) = match &parsed {
@@ -360,7 +414,7 @@ pub fn compute(p: &Project) -> Result<Computed> {
             Parsed::Table(s) => (&s.id, s.is_reference(), table_defs.contains_key(&s.id)),
             Parsed::Chart(c) => (&c.id, c.is_reference(), chart_defs.contains_key(&c.id)),
         };
-        if is_ref && !known {
+        if is_ref && !known && !broken.contains(id) {
             diags.push(block_diag(block, key_line(&block.source, "id"), 1, format!("`{id}` is not defined anywhere"), "define the table in the English version (index.md) with dataset and op, or fix the id"));
         }
         let _ = placement;
@@ -376,10 +430,6 @@ pub fn compute(p: &Project) -> Result<Computed> {
                 unreachable_table()
             };
             let r = cache::compute(&p.root, spec, &p.datasets, &lookup)
-                .map(|t| {
-                    let checks = bilim_stats::table::run_checks(spec, &t);
-                    (t, checks)
-                })
                 .map_err(|e| {
                     let (line, col) = e
                         .key
@@ -394,6 +444,11 @@ pub fn compute(p: &Project) -> Result<Computed> {
                         e.hint,
                     )
                     .into()
+                })
+                .and_then(|t| {
+                    let checks = bilim_stats::table::run_checks(spec, &t);
+                    unverifiable_checks(block, &spec.id, &checks)?;
+                    Ok((t, checks))
                 });
             (id.clone(), r)
         })
@@ -753,7 +808,10 @@ fn table_element(
 ) -> String {
     let t = &e.table;
     let ds = e.spec.dataset.as_deref();
-    let mut s = String::from("<div class=\"table-scroll\"><table><thead><tr>");
+    let mut s = format!(
+        "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{}-cap\"><table><thead><tr>",
+        escape_attr(&e.spec.id)
+    );
     let p_idx = t.columns.iter().position(|c| c == "p");
     for (j, c) in t.columns.iter().enumerate() {
         let class = if j == 0 { "" } else { " class=\"num\"" };
@@ -924,7 +982,7 @@ fn chart_html(c: &ChartEntry, placement: &Placement, p: &Project, i18n: &I18n, b
         charts::legend_html(&data)
     );
     // The data behind the chart, for screen readers and anyone who wants the numbers.
-    let _ = write!(s, "<details><summary>{}</summary><div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">{}</th>", escape_text(i18n.get(lang, "table_show_data")), escape_text(&x_label));
+    let _ = write!(s, "<details><summary>{}</summary><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table><thead><tr><th scope=\"col\">{}</th>", escape_text(i18n.get(lang, "table_show_data")), escape_attr(&placement.caption), escape_text(&x_label));
     for (name, _) in &c.data.series {
         let _ = write!(
             s,
@@ -1210,14 +1268,11 @@ impl Computed {
             "csv_url": r.url(Lang::En, &format!("{path}{id}.csv")), "datapackage_url": r.url(Lang::En, &format!("{path}datapackage.json")),
             "sha256": e.data.sha256, "used_by": used_by,
         }));
-        ctx.insert("jsonld", &crate::render::json_for_script(&json!({
-            "@context": "https://schema.org", "@type": "Dataset", "name": m.title, "description": if m.description.is_empty() { &m.title } else { &m.description },
-            "url": r.abs_url(lang, &path), "license": m.license, "version": &e.data.sha256[..e.data.sha256.len().min(12)],
-            "creator": {"@type": "Organization", "name": p.config.title},
-            "isBasedOn": source.and_then(|a| a.meta.doi.as_ref()).map(|d| format!("https://doi.org/{d}")),
-            "variableMeasured": m.columns.iter().map(|c| json!({"@type": "PropertyValue", "name": c.name, "description": c.label.get("en").cloned().unwrap_or_default(), "unitText": c.unit})).collect::<Vec<_>>(),
-            "distribution": [{"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.csv"))}],
-        })));
+        ctx.insert("cite", &r.cite.dataset_block(p, lang, id, e));
+        ctx.insert(
+            "jsonld",
+            &crate::render::json_for_script(&r.cite.dataset_jsonld(p, lang, id, e)),
+        );
         ctx
     }
 
@@ -1249,19 +1304,22 @@ impl Computed {
             "checks": checks,
             "csv_url": r.url(Lang::En, &format!("{path}{id}.csv")), "json_url": r.url(Lang::En, &format!("{path}{id}.json")),
             "bib_url": r.url(Lang::En, &format!("{path}cite.bib")), "ris_url": r.url(Lang::En, &format!("{path}cite.ris")), "csl_url": r.url(Lang::En, &format!("{path}cite.json")),
-            "citation": self.table_citation_text(r, lang, id, t),
         }));
-        ctx.insert("jsonld", &crate::render::json_for_script(&json!({
-            "@context": "https://schema.org", "@type": "Dataset", "name": placement.caption, "description": format!("{} ({})", t.spec.caption, op_name(&t.spec)),
-            "url": r.abs_url(lang, &path), "license": p.config.license, "version": self.table_version(t),
-            "creator": {"@type": "Organization", "name": p.config.title},
-            "isBasedOn": t.spec.dataset.as_deref().map(|d| r.abs_url(Lang::En, &format!("datasets/{d}/"))),
-            "variableMeasured": t.table.columns,
-            "distribution": [
-                {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.csv"))},
-                {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": r.abs_url(Lang::En, &format!("{path}{id}.json"))},
-            ],
-        })));
+        let cite = self.cite_ref(id, t);
+        ctx.insert(
+            "cite",
+            &r.cite.table_block(p, lang, &cite, &placement.caption),
+        );
+        ctx.insert(
+            "jsonld",
+            &crate::render::json_for_script(&r.cite.table_jsonld(
+                p,
+                lang,
+                &cite,
+                &placement.caption,
+                &t.table.columns,
+            )),
+        );
         ctx
     }
 
@@ -1272,29 +1330,24 @@ impl Computed {
         h.iter().take(6).map(|b| format!("{b:02x}")).collect()
     }
 
-    fn table_citation_text(
-        &self,
-        r: &SiteRender<'_>,
-        lang: Lang,
-        id: &str,
-        t: &TableEntry,
-    ) -> String {
-        let cfg = &r.p.config;
-        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
-        format!(
-            "{} ({}). {} [{}, version {}]. In {}. {}",
-            if names.is_empty() {
-                "bilim".into()
-            } else {
-                names.join(", ")
-            },
-            r.p.build_date.year,
-            t.home.caption,
-            r.p.theme.i18n.get(lang, "tables_title"),
-            self.table_version(t),
-            cfg.title_in(lang),
-            r.abs_url(Lang::En, &format!("tables/{id}/"))
-        )
+    /// What citing a table needs (`cite` owns the citation formats).
+    fn cite_ref(&self, id: &str, t: &TableEntry) -> crate::cite::site::TableRef {
+        crate::cite::site::TableRef {
+            id: id.to_string(),
+            caption: t.home.caption.clone(),
+            dataset: t.spec.dataset.clone(),
+            op: op_name(&t.spec).to_string(),
+            version: self.table_version(t),
+            page: t.home.page.clone(),
+        }
+    }
+
+    /// Citation facts of every computed table, in id order.
+    pub fn cite_refs(&self) -> Vec<crate::cite::site::TableRef> {
+        self.tables
+            .iter()
+            .map(|(id, t)| self.cite_ref(id, t))
+            .collect()
     }
 
     fn check_rows(&self) -> Vec<Value> {
@@ -1324,10 +1377,6 @@ impl Computed {
                 "checks": t.checks,
             });
             files.add(format!("{dir}{id}.json"), pretty(&json));
-            let (bib, ris, csl) = self.table_cite_files(r, id, t);
-            files.add(format!("{dir}cite.bib"), bib);
-            files.add(format!("{dir}cite.ris"), ris);
-            files.add(format!("{dir}cite.json"), csl);
             manifest.push(json!({"id": id, "caption": t.spec.caption, "page": t.home.page, "dataset": t.spec.dataset, "op": op_name(&t.spec), "url": r.abs_url(Lang::En, &dir)}));
         }
         files.add("tables.json", pretty(&Value::Array(manifest)));
@@ -1342,59 +1391,6 @@ impl Computed {
         }
         Ok(())
     }
-
-    fn table_cite_files(
-        &self,
-        r: &SiteRender<'_>,
-        id: &str,
-        t: &TableEntry,
-    ) -> (String, String, String) {
-        let cfg = &r.p.config;
-        let url = r.abs_url(Lang::En, &format!("tables/{id}/"));
-        let authors: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
-        let author = if authors.is_empty() {
-            "bilim".to_string()
-        } else {
-            authors.join(" and ")
-        };
-        let version = self.table_version(t);
-        let year = r.p.build_date.year;
-        let bib = format!(
-            "@dataset{{{key},\n  author = {{{{{author}}}}},\n  title = {{{title}}},\n  year = {{{year}}},\n  version = {{{version}}},\n  publisher = {{{publisher}}},\n  url = {{{url}}},\n  urldate = {{{date}}},\n  note = {{Computed with {op} from dataset {ds}}},\n}}\n",
-            key = id.replace('-', "_"),
-            title = bib_escape(&t.spec.caption),
-            publisher = bib_escape(&cfg.title),
-            date = r.p.build_date.iso(),
-            op = op_name(&t.spec),
-            ds = bib_escape(t.spec.dataset.as_deref().unwrap_or("-")),
-        );
-        let ris = format!(
-            "TY  - DATA\r\nAU  - {author}\r\nTI  - {title}\r\nPY  - {year}\r\nET  - {version}\r\nPB  - {pb}\r\nUR  - {url}\r\nY2  - {date}\r\nN1  - Computed with {op} from dataset {ds}\r\nER  - \r\n",
-            title = ris_line(&t.spec.caption),
-            pb = ris_line(&cfg.title),
-            date = r.p.build_date.iso(),
-            op = op_name(&t.spec),
-            ds = t.spec.dataset.as_deref().unwrap_or("-"),
-        );
-        let csl = json!([{
-            "id": id, "type": "dataset", "title": t.spec.caption,
-            "author": [{"literal": author}], "issued": {"date-parts": [[year]]},
-            "version": version, "publisher": cfg.title, "URL": url,
-            "accessed": {"date-parts": [[year, r.p.build_date.month, r.p.build_date.day]]},
-            "note": format!("Computed with {} from dataset {}", op_name(&t.spec), t.spec.dataset.as_deref().unwrap_or("-")),
-        }]);
-        (bib, ris, pretty(&csl))
-    }
-}
-
-fn bib_escape(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '{' | '}' | '\\'))
-        .collect()
-}
-
-fn ris_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
 }
 
 fn pretty(v: &Value) -> String {

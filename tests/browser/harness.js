@@ -59,9 +59,12 @@ export async function trackedPage(browser, opts = {}) {
   const context = await browser.newContext(opts);
   const page = await context.newPage();
   page.problems = [];
-  page.on("console", (m) => { if (m.type() === "error") page.problems.push(`console: ${m.text()}`); });
+  // Browsers ask the origin for /favicon.ico when they show a non-HTML file (atom.xml, CSV);
+  // that address is outside a project site's base path, so its 404 is not the site's.
+  page.on("console", (m) => { if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) page.problems.push(`console: ${m.text()} (${m.location().url})`); });
   page.on("pageerror", (e) => page.problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => page.problems.push(`request failed: ${r.url()}`));
+  // A request aborted because the test navigated on (net::ERR_ABORTED) is not a failure.
+  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
   page.on("response", (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   return page;
 }
