@@ -182,6 +182,8 @@ struct Placement {
     number: usize,
     caption: String,
     digits: Option<u32>,
+    /// Column labels given in this block (its language).
+    labels: BTreeMap<String, String>,
 }
 
 /// One computed table.
@@ -360,14 +362,14 @@ pub fn compute(p: &Project) -> Result<Computed> {
                 broken.extend(id_of_broken_block(&block.source));
                 continue;
             };
-            let (number, caption, digits) = match &parsed {
+            let (number, caption, digits, labels) = match &parsed {
                 Parsed::Table(s) => {
                     nt += 1;
-                    (nt, s.caption.clone(), s.digits)
+                    (nt, s.caption.clone(), s.digits, s.labels.clone())
                 }
                 Parsed::Chart(c) => {
                     nf += 1;
-                    (nf, c.caption.clone(), None)
+                    (nf, c.caption.clone(), None, BTreeMap::new())
                 }
             };
             let placement = Placement {
@@ -377,6 +379,7 @@ pub fn compute(p: &Project) -> Result<Computed> {
                 number,
                 caption,
                 digits,
+                labels,
             };
             blocks.push((block, parsed, placement));
         }
@@ -764,7 +767,17 @@ fn stars(p: f64) -> &'static str {
     }
 }
 
-fn column_label(p: &Project, dataset: Option<&str>, name: &str, lang: Lang) -> String {
+/// The label of an output column in a language: the directive's own `labels` (written in the
+/// page's language), then the theme's names for standard statistics (`col_mean`, …), then the
+/// dataset's column label, then the column name itself.
+fn column_label(p: &Project, dataset: Option<&str>, name: &str, lang: Lang, labels: &BTreeMap<String, String>) -> String {
+    if let Some(l) = labels.get(name) {
+        return l.clone();
+    }
+    let key = format!("col_{name}");
+    if let Some(l) = p.theme.i18n.strings(lang).get(&key) {
+        return l.clone();
+    }
     dataset
         .and_then(|d| p.datasets.get(d))
         .and_then(|d| d.data.meta.columns.iter().find(|c| c.name == name))
@@ -799,13 +812,9 @@ fn decimals_of(printed: &str) -> usize {
 }
 
 /// The `<table>` element of a computed table (shared by pages and the table's own page).
-fn table_element(
-    e: &TableEntry,
-    p: &Project,
-    lang: Lang,
-    digits: Option<u32>,
-    i18n: &I18n,
-) -> String {
+fn table_element(e: &TableEntry, p: &Project, placement: &Placement, i18n: &I18n) -> String {
+    let lang = placement.lang;
+    let digits = placement.digits.or(e.spec.digits);
     let t = &e.table;
     let ds = e.spec.dataset.as_deref();
     let mut s = format!(
@@ -818,7 +827,7 @@ fn table_element(
         let _ = write!(
             s,
             "<th scope=\"col\"{class}>{}</th>",
-            escape_text(&column_label(p, ds, c, lang))
+            escape_text(&column_label(p, ds, c, lang, &placement.labels))
         );
     }
     s.push_str("</tr></thead><tbody>");
@@ -898,7 +907,6 @@ fn table_html(
 ) -> String {
     let lang = placement.lang;
     let id = &e.spec.id;
-    let digits = placement.digits.or(e.spec.digits);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -908,7 +916,7 @@ fn table_html(
         escape_text(&placement.caption),
         id = escape_attr(id)
     );
-    s.push_str(&table_element(e, p, lang, digits, i18n));
+    s.push_str(&table_element(e, p, placement, i18n));
     s.push_str(&stats_line(e, lang, i18n));
     s.push_str(&table_note(e, p, lang, i18n, base));
     s.push_str("</figure>");
@@ -954,10 +962,10 @@ fn chart_html(c: &ChartEntry, placement: &Placement, p: &Project, i18n: &I18n, b
     let ds = c.label_dataset.as_deref();
     let mut data = c.data.clone();
     for (name, _) in &mut data.series {
-        *name = column_label(p, ds, name, lang);
+        *name = column_label(p, ds, name, lang, &placement.labels);
     }
     let x_col = c.spec.x.as_deref().unwrap_or("");
-    let x_label = c.spec.x_label.clone().unwrap_or_else(|| column_label(p, ds, x_col, lang));
+    let x_label = c.spec.x_label.clone().unwrap_or_else(|| column_label(p, ds, x_col, lang, &placement.labels));
     let y_label = c.spec.y_label.clone().unwrap_or_else(|| match data.series.as_slice() {
         [(only, _)] => only.clone(),
         _ => String::new(),
@@ -1293,7 +1301,7 @@ impl Computed {
             .collect();
         ctx.insert("table", &json!({
             "id": id, "caption": placement.caption, "op": op_name(&t.spec),
-            "html": table_element(t, p, lang, placement.digits.or(t.spec.digits), i18n),
+            "html": table_element(t, p, placement, i18n),
             "stats_html": stats_line(t, lang, i18n),
             "notes": t.table.notes,
             "params": serde_json::to_string_pretty(&t.spec.params_json()).unwrap_or_default(),

@@ -186,7 +186,7 @@ const OP_PARAMS: &[(&str, &[&str], &[&str])] = &[
 ];
 
 const COMMON: &[&str] = &[
-    "id", "caption", "dataset", "op", "where", "level", "digits", "stars", "expect",
+    "id", "caption", "dataset", "op", "where", "level", "digits", "stars", "labels", "expect",
 ];
 
 impl Op {
@@ -392,6 +392,9 @@ pub struct TableSpec {
     pub digits: Option<u32>,
     /// Significance stars on p-values.
     pub stars: bool,
+    /// Display labels of output columns, in the block's language (`labels = { moe = "Margin" }`).
+    /// Presentation only: not part of the parameters or the hash.
+    pub labels: BTreeMap<String, String>,
     /// Checks.
     pub expect: Vec<Expect>,
     positions: BTreeMap<String, (usize, usize)>,
@@ -656,13 +659,17 @@ impl Parser<'_> {
             },
             None => None,
         };
+        let labels = match get("labels") {
+            Some((_, _, v)) => self.labels(v)?,
+            None => BTreeMap::new(),
+        };
 
         let op_entry = get("op");
         if op_entry.is_none() {
             // a reference block
             if let Some((k, span, _)) = entries
                 .iter()
-                .find(|(k, ..)| !matches!(*k, "id" | "caption" | "digits"))
+                .find(|(k, ..)| !matches!(*k, "id" | "caption" | "digits" | "labels"))
             {
                 let known = COMMON.contains(k)
                     || OP_PARAMS
@@ -693,6 +700,7 @@ impl Parser<'_> {
                 level: 0.95,
                 digits,
                 stars: false,
+                labels,
                 expect: Vec::new(),
                 positions,
             });
@@ -1040,9 +1048,27 @@ impl Parser<'_> {
             level,
             digits,
             stars,
+            labels,
             expect,
             positions,
         })
+    }
+
+    /// `labels = { column = "Label", … }`.
+    fn labels(&self, v: &Spanned<DeValue<'_>>) -> Result<BTreeMap<String, String>, SpecError> {
+        let DeValue::Table(t) = v.get_ref() else {
+            return Err(self.err(
+                &v.span(),
+                format!("`labels` must be a table, found {}", type_name(v.get_ref())),
+                "write labels = { column = \"Label\" }",
+            ));
+        };
+        let mut out = BTreeMap::new();
+        for (k, x) in t.iter() {
+            let key = k.get_ref().to_string();
+            out.insert(key.clone(), self.nonempty(&format!("labels.{key}"), x)?);
+        }
+        Ok(out)
     }
 
     fn expects(
@@ -1275,6 +1301,19 @@ tolerance = 0.1
     }
 
     const HEAD: &str = "id = \"tbl-x\"\ncaption = \"c\"\ndataset = \"d\"\n";
+
+    #[test]
+    fn labels_are_display_only() {
+        let a = TableSpec::parse(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\n")).unwrap();
+        let b = TableSpec::parse(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = {{ mean = \"Среднее\" }}\n")).unwrap();
+        assert_eq!(b.labels.get("mean").map(String::as_str), Some("Среднее"));
+        assert_eq!(a.canonical_hash(), b.canonical_hash());
+        let r = TableSpec::parse("id = \"tbl-x\"\ncaption = \"c\"\nlabels = { mean = \"M\" }\n").unwrap();
+        assert!(r.is_reference());
+        assert_eq!(r.labels.len(), 1);
+        let e = err(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = [1]\n"));
+        assert_eq!(e.line, 6);
+    }
 
     #[test]
     fn errors_at_key_lines() {
