@@ -247,9 +247,9 @@ impl<'a> Renderer<'a> {
                     let mut inner_html = String::new();
                     pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
                     let mut h = String::new();
-                    let _ = write!(
+                    let _ = writeln!(
                         h,
-                        "<h{lvl} id=\"{id}\">{inner_html} <a class=\"anchor\" href=\"#{id}\" aria-label=\"§ {t}\">#</a></h{lvl}>\n",
+                        "<h{lvl} id=\"{id}\">{inner_html} <a class=\"anchor\" href=\"#{id}\" aria-label=\"§ {t}\">#</a></h{lvl}>",
                         id = escape_attr(&id),
                         t = escape_attr(&title),
                     );

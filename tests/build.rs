@@ -153,9 +153,18 @@ fn computed_tables_checks_and_citations_render() {
     let ru = read(&out, "ru/articles/alpha-study/index.html");
     assert!(ru.contains("Таблица 1.</span> Индекс доступности жилья по городам"));
     assert!(ru.contains("79,21"));
-    assert!(ru.contains(">Индекс</th>"), "a translation's own column labels");
-    assert!(ru.contains(">Город</th>"), "dataset column labels in the page language");
-    assert!(en.contains(">Mean</th>") && en.contains(">Median</th>"), "standard statistics named by the theme");
+    assert!(
+        ru.contains(">Индекс</th>"),
+        "a translation's own column labels"
+    );
+    assert!(
+        ru.contains(">Город</th>"),
+        "dataset column labels in the page language"
+    );
+    assert!(
+        en.contains(">Mean</th>") && en.contains(">Median</th>"),
+        "standard statistics named by the theme"
+    );
     let checks: serde_json::Value = serde_json::from_str(&read(&out, "checks.json")).unwrap();
     let checks = checks.as_array().unwrap();
     assert_eq!(checks.len(), 2);

@@ -67,7 +67,7 @@ fn every_article_has_three_complete_language_versions() {
             for key in ["title", "description", "keywords"] {
                 assert!(
                     fm.get(key)
-                        .is_some_and(|v| v.as_str().map_or(true, |s| !s.trim().is_empty())),
+                        .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty())),
                     "{}: no {key}",
                     path.display()
                 );

@@ -71,7 +71,7 @@ fn row<'a>(t: &'a Value, key: &str) -> &'a Vec<Value> {
         .map(|r| r.as_array().unwrap())
         .find(|r| match &r[0] {
             Value::String(s) => s == key,
-            other => other.to_string() == key,
+            other => other.as_i64().is_some_and(|n| key.parse() == Ok(n)),
         })
         .unwrap_or_else(|| panic!("no row {key}"))
 }

@@ -325,7 +325,11 @@ fn check_dataset_id(block: &DirectiveBlock, id: &str, line: usize, col: usize) -
 /// as referring to an undefined id as well.
 fn id_of_broken_block(source: &str) -> Option<String> {
     source.lines().find_map(|l| {
-        let rest = l.trim_start().strip_prefix("id")?.trim_start().strip_prefix('=')?;
+        let rest = l
+            .trim_start()
+            .strip_prefix("id")?
+            .trim_start()
+            .strip_prefix('=')?;
         let v = rest.trim().strip_prefix('"')?;
         Some(v[..v.find('"')?].to_string())
     })
@@ -425,7 +429,8 @@ pub fn compute(p: &Project) -> Result<Computed> {
     std::mem::take(&mut diags).finish()?;
     // 3. Compute the tables in parallel.
     let lookup = |id: &str| p.datasets.lookup(id);
-    let results: Vec<(String, Result<(ComputedTable, Vec<CheckResult>)>)> = table_defs
+    type Outcome = Result<(ComputedTable, Vec<CheckResult>)>;
+    let results: Vec<(String, Outcome)> = table_defs
         .par_iter()
         .map(|(id, &i)| {
             let (block, parsed, _) = &blocks[i];
@@ -770,7 +775,13 @@ fn stars(p: f64) -> &'static str {
 /// The label of an output column in a language: the directive's own `labels` (written in the
 /// page's language), then the theme's names for standard statistics (`col_mean`, …), then the
 /// dataset's column label, then the column name itself.
-fn column_label(p: &Project, dataset: Option<&str>, name: &str, lang: Lang, labels: &BTreeMap<String, String>) -> String {
+fn column_label(
+    p: &Project,
+    dataset: Option<&str>,
+    name: &str,
+    lang: Lang,
+    labels: &BTreeMap<String, String>,
+) -> String {
     if let Some(l) = labels.get(name) {
         return l.clone();
     }
@@ -955,7 +966,13 @@ fn table_note(e: &TableEntry, p: &Project, lang: Lang, i18n: &I18n, base: &str) 
     s
 }
 
-fn chart_html(c: &ChartEntry, placement: &Placement, p: &Project, i18n: &I18n, base: &str) -> String {
+fn chart_html(
+    c: &ChartEntry,
+    placement: &Placement,
+    p: &Project,
+    i18n: &I18n,
+    base: &str,
+) -> String {
     let lang = placement.lang;
     let id = &c.spec.id;
     // Series and axes are labelled in the page's language from the dataset's column labels.
@@ -965,11 +982,19 @@ fn chart_html(c: &ChartEntry, placement: &Placement, p: &Project, i18n: &I18n, b
         *name = column_label(p, ds, name, lang, &placement.labels);
     }
     let x_col = c.spec.x.as_deref().unwrap_or("");
-    let x_label = c.spec.x_label.clone().unwrap_or_else(|| column_label(p, ds, x_col, lang, &placement.labels));
-    let y_label = c.spec.y_label.clone().unwrap_or_else(|| match data.series.as_slice() {
-        [(only, _)] => only.clone(),
-        _ => String::new(),
-    });
+    let x_label = c
+        .spec
+        .x_label
+        .clone()
+        .unwrap_or_else(|| column_label(p, ds, x_col, lang, &placement.labels));
+    let y_label = c
+        .spec
+        .y_label
+        .clone()
+        .unwrap_or_else(|| match data.series.as_slice() {
+            [(only, _)] => only.clone(),
+            _ => String::new(),
+        });
     let svg = charts::render_svg(
         c.kind,
         &data,
