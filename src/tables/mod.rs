@@ -789,6 +789,13 @@ fn column_label(
     if let Some(l) = p.theme.i18n.strings(lang).get(&key) {
         return l.clone();
     }
+    // `growth` names its columns <column>_change and <column>_pct_change.
+    for (suffix, key) in [("_pct_change", "col_pct_change"), ("_change", "col_change")] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            let base_label = column_label(p, dataset, base, lang, labels);
+            return format!("{base_label}: {}", p.theme.i18n.get(lang, key));
+        }
+    }
     dataset
         .and_then(|d| p.datasets.get(d))
         .and_then(|d| d.data.meta.columns.iter().find(|c| c.name == name))
@@ -880,7 +887,42 @@ fn table_element(e: &TableEntry, p: &Project, placement: &Placement, i18n: &I18n
     s
 }
 
-fn stats_line(e: &TableEntry, lang: Lang, i18n: &I18n) -> String {
+/// The display name of a summary statistic: symbols are the same in every language; the few
+/// names that are words come from the theme (`stat_<name>`).
+fn stat_label(p: &Project, e: &TableEntry, k: &str, lang: Lang) -> String {
+    let symbol = match k {
+        "r2" => "R²",
+        "adj_r2" => "R²adj",
+        "f" => "F",
+        "f_p" | "p" => "p",
+        "chi2" => "χ²",
+        "cramers_v" => "Cramér's V",
+        "eta2" => "η²",
+        "rmse" => "RMSE",
+        "df" => "df",
+        "df_model" => "df₁",
+        "df_resid" | "df_within" => "df₂",
+        "df_between" => "df₁",
+        "se" => "SE",
+        "mu" => "μ₀",
+        _ => "",
+    };
+    if !symbol.is_empty() {
+        return symbol.to_string();
+    }
+    if let Some(col) = k.strip_prefix("cagr_") {
+        let label = column_label(p, e.spec.dataset.as_deref(), col, lang, &BTreeMap::new());
+        return format!("{} ({label}), %", p.theme.i18n.get(lang, "stat_cagr"));
+    }
+    p.theme
+        .i18n
+        .strings(lang)
+        .get(&format!("stat_{k}"))
+        .cloned()
+        .unwrap_or_else(|| k.to_string())
+}
+
+fn stats_line(e: &TableEntry, p: &Project, lang: Lang, i18n: &I18n) -> String {
     let mut parts = Vec::new();
     for (k, v) in &e.table.stats {
         let Some(x) = v.as_f64() else { continue };
@@ -889,10 +931,11 @@ fn stats_line(e: &TableEntry, lang: Lang, i18n: &I18n) -> String {
         } else {
             3
         };
+        let name = escape_text(&stat_label(p, e, k, lang));
         let mut text = if is_p_column(k) && x < 0.001 {
-            format!("{} < {}", escape_text(k), format_number(0.001, 3, lang))
+            format!("{name} < {}", format_number(0.001, 3, lang))
         } else {
-            format!("{} = {}", escape_text(k), format_number(x, digits, lang))
+            format!("{name} = {}", format_number(x, digits, lang))
         };
         if let Some(c) = e
             .checks
@@ -928,7 +971,7 @@ fn table_html(
         id = escape_attr(id)
     );
     s.push_str(&table_element(e, p, placement, i18n));
-    s.push_str(&stats_line(e, lang, i18n));
+    s.push_str(&stats_line(e, p, lang, i18n));
     s.push_str(&table_note(e, p, lang, i18n, base));
     s.push_str("</figure>");
     s
@@ -1044,7 +1087,7 @@ fn chart_html(
             escape_text(i18n.get(lang, "table_source")),
             lang.prefix(),
             escape_attr(src),
-            escape_text(src)
+            escape_text(p.datasets.title(src).unwrap_or(src))
         );
     } else if let Some(t) = c.spec.table.as_deref() {
         let _ = write!(
@@ -1327,7 +1370,7 @@ impl Computed {
         ctx.insert("table", &json!({
             "id": id, "caption": placement.caption, "op": op_name(&t.spec),
             "html": table_element(t, p, placement, i18n),
-            "stats_html": stats_line(t, lang, i18n),
+            "stats_html": stats_line(t, p, lang, i18n),
             "notes": t.table.notes,
             "params": serde_json::to_string_pretty(&t.spec.params_json()).unwrap_or_default(),
             "dataset": t.spec.dataset, "dataset_title": t.spec.dataset.as_deref().and_then(|d| p.datasets.title(d)),

@@ -886,6 +886,27 @@ fn parse_cell(
     }
 }
 
+/// A field that holds a line break: in a dataset that is an opening quote without its closing
+/// quote, which swallowed the rows after it into one field.
+fn stray_quote(record: &csv::ByteRecord, line: usize, quote: u8) -> DataError {
+    let (i, field) = record
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.iter().any(|&b| b == b'\n' || b == b'\r'))
+        .unwrap_or((0, &[][..]));
+    let lines = field.iter().filter(|&&b| b == b'\n').count() + 1;
+    DataError::csv(
+        line,
+        i + 1,
+        format!(
+            "field {} of this row is quoted and runs over {lines} lines: a quote ({}) is opened but not closed",
+            i + 1,
+            quote as char
+        ),
+        "close the quote in this field (write a quote inside a quoted field as two quotes); a value cannot contain a line break",
+    )
+}
+
 fn infer_type(values: &[&str], p: &Parsed) -> ColumnType {
     let present: Vec<&str> = values
         .iter()
@@ -1106,6 +1127,9 @@ pub fn load(
             break;
         }
         let byte = record.position().map(|p| p.byte()).unwrap_or(0);
+        if record.as_slice().iter().any(|&b| b == b'\n' || b == b'\r') {
+            return Err(stray_quote(&record, line_at(byte), parsed.quote));
+        }
         if record.len() != ncol {
             // a line that is only whitespace counts as blank
             if record.len() == 1
@@ -1331,6 +1355,16 @@ type = "number"
         assert!(e.message.contains("3 fields"));
         let e = load("d", b"city,x\nA,1\n\nB\n", Some(META)).unwrap_err();
         assert_eq!((e.line, e.column), (4, 2));
+    }
+
+    #[test]
+    fn unclosed_quote_is_reported_where_it_opens() {
+        // The quote swallows the following rows into one field; the field count may even fit.
+        let e = load("d", b"city,x\n\"A,1\nB,2\nC\",3\nD,4\n", Some(META)).unwrap_err();
+        assert_eq!((e.file, e.line, e.column), (DataFile::Csv, 2, 1));
+        assert!(e.message.contains("not closed"), "{}", e.message);
+        let e = load("d", b"city,x\nA,1\n\"B,2\n", Some(META)).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 1));
     }
 
     #[test]

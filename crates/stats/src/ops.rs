@@ -103,11 +103,9 @@ pub fn compute(
         )
     })?;
     let ds: &Dataset = &ds;
-    let mut notes = vec![format!(
-        "Computed by `{}` from dataset `{}`.",
-        op.name(),
-        ds.id
-    )];
+    // The source dataset and the operation are part of the table's provenance; the site states
+    // them itself, so the notes hold only what is specific to this computation.
+    let mut notes = Vec::new();
     let rows = filter_rows(ds, spec.r#where.as_deref(), &mut notes)?;
     let mut ctx = Ctx {
         ds,
