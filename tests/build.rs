@@ -388,3 +388,41 @@ fn computed_tables_are_cached_by_dataset_and_directive() {
     assert_eq!(entries(), 4);
     assert!(read(&out, "tables/tbl-alpha-hai/tbl-alpha-hai.csv").contains("Astana,80"));
 }
+
+#[test]
+fn large_datasets_are_paged() {
+    let site = fixture("basic");
+    let mut csv = String::from("k,v\n");
+    for i in 0..450 {
+        csv.push_str(&format!("r{i},{}\n", i * 2));
+    }
+    std::fs::write(site.path().join("data/big.csv"), csv).unwrap();
+    // Every dataset must be used by a table: show it on the about page.
+    let about = site.path().join("content/pages/about.md");
+    let text = std::fs::read_to_string(&about).unwrap();
+    std::fs::write(&about, format!("{text}\n```{{table}}\nid = \"tbl-big\"\ncaption = \"Big\"\ndataset = \"big\"\nop = \"describe\"\ncolumns = [\"v\"]\n```\n")).unwrap();
+    let out = site.path().join("public");
+    let o = bilim(site.path(), &["build", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("data/big.csv: warning:"),
+        "inferred types are reported: {stderr}"
+    );
+    let first = read(&out, "datasets/big/index.html");
+    assert!(
+        first.contains(">r199<") && !first.contains(">r200<"),
+        "page 1 holds rows 1–200"
+    );
+    let third = read(&out, "ru/datasets/big/rows/3/index.html");
+    assert!(
+        third.contains(">r449<") && !third.contains(">r399<"),
+        "page 3 holds rows 401–450"
+    );
+    assert!(
+        third.contains("href=\"/kb/ru/datasets/big/rows/2/\""),
+        "pager links the other pages"
+    );
+    assert!(!out.join("datasets/big/rows/4/index.html").exists());
+    assert!(broken_links(&out, "/kb/").is_empty());
+}

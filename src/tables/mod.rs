@@ -1248,6 +1248,18 @@ impl Computed {
         ctx.insert("groups", &groups);
         jobs.push((out("datasets/"), "datasets.html", ctx));
         for (id, e) in p.datasets.iter() {
+            for page in 2..=row_pages(e.data.n_rows()) {
+                let path = format!("datasets/{id}/rows/{page}/");
+                let title = format!("{} ({page})", e.data.meta.title);
+                let mut ctx = r.base_ctx(lang, &path, &title, &e.data.meta.description, &Lang::ALL);
+                ctx.insert("dataset", &json!({
+                    "id": id, "title": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/")),
+                    "header": e.data.column_names(), "rows": data_rows(e, page - 1, lang),
+                    "n_rows": e.data.n_rows(), "pager": pager(r, lang, id, e.data.n_rows(), page),
+                    "csv_url": r.url(Lang::En, &format!("datasets/{id}/{id}.csv")),
+                }));
+                jobs.push((out(&path), "dataset_rows.html", ctx));
+            }
             jobs.push((
                 out(&format!("datasets/{id}/")),
                 "dataset.html",
@@ -1306,27 +1318,7 @@ impl Computed {
                 "summary": column_summary(c, lang),
             })
         }).collect();
-        const PREVIEW: usize = 200;
-        let rows: Vec<Vec<String>> = (0..e.data.n_rows().min(PREVIEW))
-            .map(|i| {
-                e.data
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        c.values
-                            .get(i)
-                            .map(|v| match v {
-                                bilim_stats::dataset::Value::Number(x) => {
-                                    format_number(*x, decimals_needed(*x), lang)
-                                }
-                                bilim_stats::dataset::Value::Missing => "–".into(),
-                                other => other.to_string(),
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .collect();
+        let rows = data_rows(e, 0, lang);
         let source = p
             .content
             .articles
@@ -1339,7 +1331,8 @@ impl Computed {
             "taken_from_text": matches!(m.taken_from, bilim_stats::dataset::TakenFrom::Text),
             "source": source.map(|a| json!({"title": a.versions.get(&lang).map_or(a.meta.title.clone(), |v| v.title.clone()), "url": r.url(lang, &format!("articles/{}/", a.slug))})),
             "source_reference": p.bibliography.reference_html(&m.source, crate::site::style_for(&p.config, lang), lang).unwrap_or_default(),
-            "n_rows": e.data.n_rows(), "truncated": e.data.n_rows() > PREVIEW,
+            "n_rows": e.data.n_rows(), "truncated": e.data.n_rows() > ROWS_PER_PAGE * MAX_ROW_PAGES,
+            "pager": pager(r, lang, id, e.data.n_rows(), 1),
             "columns": columns, "rows": rows, "header": e.data.column_names(),
             "csv_url": r.url(Lang::En, &format!("{path}{id}.csv")), "datapackage_url": r.url(Lang::En, &format!("{path}datapackage.json")),
             "sha256": e.data.sha256, "used_by": used_by,
@@ -1473,6 +1466,52 @@ fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Rows shown per page of a dataset's data.
+const ROWS_PER_PAGE: usize = 200;
+/// Pages of rows at most; larger datasets are read from the CSV download.
+const MAX_ROW_PAGES: usize = 50;
+
+fn row_pages(n: usize) -> usize {
+    n.div_ceil(ROWS_PER_PAGE).clamp(1, MAX_ROW_PAGES)
+}
+
+/// The `page`-th (0-based) page of a dataset's rows, formatted for a language.
+fn data_rows(e: &DatasetEntry, page: usize, lang: Lang) -> Vec<Vec<String>> {
+    let start = page * ROWS_PER_PAGE;
+    let end = (start + ROWS_PER_PAGE).min(e.data.n_rows());
+    (start..end)
+        .map(|i| {
+            e.data
+                .columns
+                .iter()
+                .map(|c| match c.values.get(i) {
+                    Some(bilim_stats::dataset::Value::Number(x)) => {
+                        format_number(*x, decimals_needed(*x), lang)
+                    }
+                    Some(bilim_stats::dataset::Value::Missing) | None => "–".into(),
+                    Some(other) => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Links to the pages of a dataset's rows (none when one page holds them all).
+fn pager(r: &SiteRender<'_>, lang: Lang, id: &str, n: usize, current: usize) -> Vec<Value> {
+    let pages = row_pages(n);
+    if pages < 2 {
+        return Vec::new();
+    }
+    (1..=pages)
+        .map(|k| {
+            let path = if k == 1 { format!("datasets/{id}/") } else { format!("datasets/{id}/rows/{k}/") };
+            let first = (k - 1) * ROWS_PER_PAGE + 1;
+            let last = (k * ROWS_PER_PAGE).min(n);
+            json!({"n": k, "url": r.url(lang, &path), "current": k == current, "range": format!("{first}–{last}")})
+        })
+        .collect()
 }
 
 fn decimals_needed(x: f64) -> usize {
