@@ -17,35 +17,9 @@ fn text(files: &SiteFiles, path: &str) -> Option<String> {
         .map(|b| String::from_utf8_lossy(b).into_owned())
 }
 
-/// `bilim cite ID --format F`.
+/// `bilim cite ID --format F`: an article (slug), dataset or computed table (id), or `kb`.
 pub fn cite(root: &Path, id: &str, format: &str) -> Result<String> {
-    let opts = BuildOptions::new(root);
-    let project = site::load(&opts)?;
-    if let Some(a) = project.content.articles.iter().find(|a| a.slug == id) {
-        let key = &a.meta.cite_key;
-        return match format {
-            "bibtex" => project.bibliography.bibtex(key).map(|b| format!("{b}\n")).ok_or_else(|| Error::Other(format!("no BibTeX entry `{key}`"))),
-            "apa" | "gost" | "chicago" => {
-                let style = crate::cite::Style::parse(format).unwrap_or(crate::cite::Style::Apa);
-                let html = project.bibliography.reference_html(key, style, crate::i18n::Lang::En).unwrap_or_default();
-                Ok(format!("{}\n", crate::markdown::strip_tags(&html)))
-            }
-            other => Err(Error::Other(format!("format `{other}` is not available for articles yet; use apa, gost, chicago or bibtex"))),
-        };
-    }
-    let files = files(root)?;
-    let file = match format {
-        "bibtex" => "cite.bib",
-        "ris" => "cite.ris",
-        "csl-json" => "cite.json",
-        _ => "",
-    };
-    if !file.is_empty() {
-        if let Some(t) = text(&files, &format!("tables/{id}/{file}")) {
-            return Ok(t);
-        }
-    }
-    Err(Error::Other(format!("`{id}` is not an article slug or a computed table id (or format `{format}` is not available for it)")))
+    crate::cite::site::command(root, id, format)
 }
 
 /// `bilim table ID --format F`.

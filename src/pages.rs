@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::markdown::escape_text;
 use crate::output::SiteFiles;
 use crate::render::json_for_script;
-use crate::site::{style_for, Project, RenderedDoc};
+use crate::site::{Project, RenderedDoc};
 use crate::tables::Computed;
 use crate::taxonomy::{self, Kind};
 
@@ -40,6 +40,8 @@ pub struct SiteRender<'a> {
     pub base: String,
     /// Absolute base URL with trailing slash.
     pub base_url: String,
+    /// Citation facts computed once per build (versions, the knowledge base's citation).
+    pub cite: crate::cite::site::SiteCite,
     live_reload: bool,
 }
 
@@ -56,6 +58,7 @@ pub fn render_site(
         docs,
         base: p.config.base_path(),
         base_url: p.config.base_url_slash(),
+        cite: crate::cite::site::SiteCite::new(p),
         live_reload,
     };
     let mut jobs = Vec::new();
@@ -84,6 +87,8 @@ pub fn render_site(
     r.hosting_files(&mut files);
     r.article_downloads(&mut files);
     computed.write_files(&r, &mut files)?;
+    r.cite.write_files(p, &computed.cite_refs(), &mut files);
+    crate::search::export::write_site(p, computed, docs, &mut files)?;
     Ok(files)
 }
 
@@ -195,25 +200,9 @@ impl<'a> SiteRender<'a> {
         ctx.insert("build_date_iso", &self.p.build_date.iso());
         ctx.insert("live_reload", &self.live_reload);
         ctx.insert("generator", concat!("bilim ", env!("CARGO_PKG_VERSION")));
-        ctx.insert("cite_kb", &self.cite_knowledge_base(lang));
+        ctx.insert("cite_kb", &self.cite.footer(lang));
+        ctx.insert("bibliography_url", &self.url(lang, "bibliography/"));
         ctx
-    }
-
-    fn cite_knowledge_base(&self, lang: Lang) -> String {
-        let cfg = &self.p.config;
-        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
-        format!(
-            "{} ({}). {} [{}]. {}",
-            if names.is_empty() {
-                "bilim".to_string()
-            } else {
-                names.join(", ")
-            },
-            self.p.build_date.year,
-            cfg.title_in(lang),
-            self.t(lang, "kb_medium"),
-            self.abs_url(lang, "")
-        )
     }
 
     fn with_jsonld(ctx: &mut Context, v: Value) {
@@ -254,6 +243,13 @@ impl<'a> SiteRender<'a> {
             "search_title",
             "search_intro",
         ));
+        for (path, template, ctx) in crate::cite::site::page_jobs(self, lang) {
+            jobs.push(PageJob {
+                path,
+                template,
+                ctx,
+            });
+        }
         for (path, template, ctx) in self.computed.page_jobs(self, lang) {
             jobs.push(PageJob {
                 path,
@@ -416,10 +412,6 @@ impl<'a> SiteRender<'a> {
         let issue = taxonomy::issue_term(a).map(|(slug, label)| json!({"label": label, "url": self.url(lang, &format!("issues/{slug}/"))}));
         let keywords = version.map_or(&m.keywords, |v| &v.keywords);
         let datasets: Vec<Value> = m.datasets.iter().map(|d| json!({"id": d, "title": self.p.datasets.title(d).unwrap_or(d), "url": self.url(lang, &format!("datasets/{d}/"))})).collect();
-        let source_citations: Vec<Value> = crate::cite::Style::ALL
-            .iter()
-            .map(|s| json!({"style": s.name(), "label": self.t(lang, &format!("style_{}", s.name())), "html": self.p.bibliography.reference_html(&m.cite_key, *s, lang).unwrap_or_default()}))
-            .collect();
         ctx.insert("article", &json!({
             "slug": a.slug, "title": title, "original_title": m.original_title, "english_title": m.title,
             "authors": m.authors.iter().map(|x| json!({"name": x.name, "original": x.original, "affiliation": x.affiliation, "orcid": x.orcid, "url": self.url(lang, &format!("authors/{}/", taxonomy::term_slug(&x.name)))})).collect::<Vec<_>>(),
@@ -434,11 +426,8 @@ impl<'a> SiteRender<'a> {
             "methods": m.methods.iter().map(|t| json!({"label": self.vocab(&self.p.config.methods, t, lang), "url": self.url(lang, &format!("methods/{t}/"))})).collect::<Vec<_>>(),
             "datasets": datasets,
             "cite_key": m.cite_key,
-            "source_citations": source_citations,
-            "default_style": style_for(&self.p.config, lang).name(),
-            "bib_url": self.url(Lang::En, &format!("{path}cite.bib")),
-            "summary_citation": self.summary_citation(lang, a, &title),
         }));
+        ctx.insert("cite", &self.cite.article_blocks(self.p, lang, a, &title));
         if let Some(v) = version {
             if let Some(doc) = self.docs.get(&v.doc.path) {
                 ctx.insert("body", &doc.body.html);
@@ -453,61 +442,23 @@ impl<'a> SiteRender<'a> {
             }
         }
         ctx.insert("checks", &self.computed.checks_for_page(&path));
-        let authors: Vec<Value> = m
-            .authors
-            .iter()
-            .map(|x| json!({"@type": "Person", "name": x.name}))
-            .collect();
-        let mut based_on = json!({"@type": "ScholarlyArticle", "name": m.original_title, "author": authors, "datePublished": m.year.to_string()});
-        if let Some(doi) = &m.doi {
-            based_on["@id"] = json!(format!("https://doi.org/{doi}"));
-            based_on["sameAs"] = json!(format!("https://doi.org/{doi}"));
-        }
-        if let Some(j) = &m.journal {
-            based_on["isPartOf"] = json!({"@type": "Periodical", "name": j});
-        }
+        let crumbs = self.breadcrumbs(
+            lang,
+            &[
+                (self.t(lang, "nav_articles"), "articles/".into()),
+                (title.clone(), path.clone()),
+            ],
+        );
         Self::with_jsonld(
             &mut ctx,
-            json!({
-                "@context": "https://schema.org",
-                "@graph": [
-                    {
-                        "@type": "ScholarlyArticle", "additionalType": "Summary",
-                        "headline": title, "name": title, "description": description, "inLanguage": lang.code(),
-                        "url": self.abs_url(lang, &path),
-                        "author": {"@type": "Organization", "name": self.p.config.title_in(lang)},
-                        "publisher": {"@type": "Organization", "name": self.p.config.title_in(lang)},
-                        "isBasedOn": based_on,
-                        "keywords": keywords.join(", "),
-                        "dateModified": self.p.build_date.iso(),
-                    },
-                    self.breadcrumbs(lang, &[(self.t(lang, "nav_articles"), "articles/".into()), (title.clone(), path.clone())]),
-                ]
-            }),
+            self.cite
+                .article_jsonld(self.p, lang, a, &title, &description, keywords, crumbs),
         );
         PageJob {
             path: Self::out_path(lang, &path),
             template: "article.html",
             ctx,
         }
-    }
-
-    fn summary_citation(&self, lang: Lang, a: &Article, title: &str) -> String {
-        let cfg = &self.p.config;
-        let names: Vec<&str> = cfg.maintainers.iter().map(|m| m.name.as_str()).collect();
-        format!(
-            "{} ({}). {} [{}]. {}. {}",
-            if names.is_empty() {
-                "bilim".to_string()
-            } else {
-                names.join(", ")
-            },
-            self.p.build_date.year,
-            title,
-            self.t(lang, "summary_medium"),
-            cfg.title_in(lang),
-            self.abs_url(lang, &format!("articles/{}/", a.slug))
-        )
     }
 
     fn free_page_job(&self, lang: Lang, page: &Page) -> PageJob {
@@ -756,9 +707,6 @@ impl<'a> SiteRender<'a> {
 
     fn article_downloads(&self, files: &mut SiteFiles) {
         for a in &self.p.content.articles {
-            if let Some(bib) = self.p.bibliography.bibtex(&a.meta.cite_key) {
-                files.add(format!("articles/{}/cite.bib", a.slug), format!("{bib}\n"));
-            }
             for asset in &a.assets {
                 if let (Some(name), Ok(bytes)) = (asset.file_name(), std::fs::read(asset)) {
                     files.add(

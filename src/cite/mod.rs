@@ -1,26 +1,42 @@
-//! The bibliography (`data/references.bib`) and citation formatting.
+//! The bibliography (`data/references.bib`), citation formatting and every citation export.
 //!
-//! BibLaTeX is parsed with the `biblatex` crate (which reports positions) and formatted with
-//! hayagriva's CSL processor in the site's style (APA 7, GOST R 7.0.5-2008 or Chicago
-//! author-date). Pages render citations through [`Bibliography::format_page`], which takes a
-//! page's citations in order so that numeric styles number them correctly.
+//! - [`Bibliography`]: BibLaTeX parsed by the `biblatex` crate (positions for errors, duplicate
+//!   keys, DOI checks) and formatted by hayagriva's CSL processor in APA 7, GOST R 7.0.5-2008
+//!   (numeric) or Chicago author-date. English pages use the en-US CSL locale, Russian pages
+//!   ru-RU and Kazakh pages the theme's `csl/locales-kk-KZ.xml` (there is no official one).
+//!   Pages format their citations through [`Bibliography::format_page`], which takes a page's
+//!   citations in order so that numeric styles number them correctly.
+//! - [`export`]: CSL-JSON (the canonical form of every citation bilim writes), BibTeX and RIS,
+//!   for works in the bibliography and for what the knowledge base publishes itself.
+//! - [`site`]: "Cite this" on article, dataset and table pages, the site-wide bibliography page,
+//!   the citation files next to each item, and the schema.org descriptions.
+
+pub mod export;
+mod html;
+mod names;
+pub mod site;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hayagriva::archive::ArchivedStyle;
-use hayagriva::citationberg::{IndependentStyle, Locale, LocaleCode, Style as CslStyle};
+use hayagriva::citationberg::taxonomy::Locator;
+use hayagriva::citationberg::{
+    IndependentStyle, Locale, LocaleCode, LocaleFile, Style as CslStyle,
+};
 use hayagriva::{
-    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, ElemChild,
-    ElemChildren, Library, SpecificLocator,
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, Library,
+    LocatorPayload, SpecificLocator,
 };
 
 use crate::error::{line_col, Diagnostic, Diagnostics, Result};
 use crate::i18n::Lang;
 use crate::markdown::Citation;
 
+pub use html::plain_text;
+
 /// A citation style the site can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Style {
     /// APA 7th edition (author-date).
@@ -32,7 +48,7 @@ pub enum Style {
 }
 
 impl Style {
-    /// Parse a style name from `site.toml`.
+    /// Parse a style name from `site.toml` or the command line.
     pub fn parse(s: &str) -> Option<Style> {
         match s {
             "apa" => Some(Style::Apa),
@@ -61,29 +77,113 @@ impl Style {
             Style::Chicago => ArchivedStyle::ChicagoAuthorDate,
         }
     }
+
+    fn numeric(self) -> bool {
+        self == Style::Gost
+    }
+
+    /// Corrections to the archived style's output. GOST R 7.0.5-2008 abbreviates "page" as
+    /// "С." (Russian) and "P." (English) for one page and for a range alike; the CSL locales'
+    /// plural forms give "Сс." and "Pp.".
+    fn fix(self, html: &str) -> String {
+        if self == Style::Gost {
+            html.replace("Сс. ", "С. ")
+                .replace("Сс.\u{a0}", "С.\u{a0}")
+                .replace("Pp. ", "P. ")
+                .replace("Pp.\u{a0}", "P.\u{a0}")
+        } else {
+            html.to_string()
+        }
+    }
 }
 
-/// CSL locale code for a page language. Kazakh has no official CSL locale; Russian terms are the
-/// closest the CSL locale set offers.
-fn locale_code(lang: Lang) -> LocaleCode {
+/// CSL locale code for a page language.
+pub fn locale_code(lang: Lang) -> LocaleCode {
     LocaleCode(
         match lang {
             Lang::En => "en-US",
-            Lang::Ru | Lang::Kk => "ru-RU",
+            Lang::Ru => "ru-RU",
+            Lang::Kk => "kk-KZ",
         }
         .into(),
     )
 }
 
-/// The parsed bibliography plus the loaded styles.
+/// The Kazakh locale shipped with the default theme, used when a theme has none.
+const KK_LOCALE: &str = include_str!("../../themes/default/csl/locales-kk-KZ.xml");
+
+/// The CSL locales: the theme's `csl/locales-*.xml` first (so they win), then the archived ones.
+/// The Kazakh locale falls back to the copy compiled into bilim.
+fn load_locales(theme_dir: Option<(&Path, &Path)>) -> Result<Vec<Locale>> {
+    let mut out = Vec::new();
+    let mut have_kk = false;
+    let mut diags = Diagnostics::default();
+    if let Some((abs, rel)) = theme_dir {
+        let dir = abs.join("csl");
+        // Regular files only: symbolic links are not followed (see `fsguard`).
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("locales-") && n.ends_with(".xml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        for name in names {
+            let rel_file = rel.join("csl").join(&name);
+            let Some(xml) =
+                diags.collect(crate::content::read_text(&dir.join(&name), &rel_file))?
+            else {
+                continue;
+            };
+            match LocaleFile::from_xml(&xml) {
+                Ok(file) => {
+                    have_kk |= file.lang.0 == "kk-KZ";
+                    out.push(Locale::from(file));
+                }
+                Err(e) => diags.push(
+                    Diagnostic::file(&rel_file, format!("invalid CSL locale: {e}"))
+                        .hint("check the XML against the CSL 1.0.2 locale schema"),
+                ),
+            }
+        }
+    }
+    diags.finish()?;
+    if !have_kk {
+        if let Ok(file) = LocaleFile::from_xml(KK_LOCALE) {
+            out.push(Locale::from(file));
+        }
+    }
+    out.extend(hayagriva::archive::locales());
+    Ok(out)
+}
+
+fn load_styles() -> BTreeMap<Style, IndependentStyle> {
+    Style::ALL
+        .iter()
+        .filter_map(|s| match s.archived().get() {
+            CslStyle::Independent(i) => Some((*s, i)),
+            CslStyle::Dependent(_) => None,
+        })
+        .collect()
+}
+
+/// The parsed bibliography plus the loaded styles and locales.
 pub struct Bibliography {
     library: Library,
+    /// Every entry as parsed (names normalised), for exports.
+    entries: BTreeMap<String, biblatex::Entry>,
     styles: BTreeMap<Style, IndependentStyle>,
     locales: Vec<Locale>,
     /// Line of each entry in the `.bib` file, for messages.
     lines: BTreeMap<String, usize>,
-    /// The `.bib` source of each entry, for downloads.
-    sources: BTreeMap<String, String>,
+    /// Initials that hayagriva cannot produce (digraphs such as "Zh."), fixed after formatting.
+    initials: names::InitialFixes,
+    /// Formatted references, by (key, style, language): every page that names a source
+    /// (summaries, datasets, tables, JSON-LD) formats the same few entries again.
+    memo: std::sync::Mutex<std::collections::HashMap<(String, Style, Lang), Option<String>>>,
 }
 
 impl std::fmt::Debug for Bibliography {
@@ -103,9 +203,28 @@ pub struct PageCitations {
     pub references: Vec<(String, String)>,
 }
 
+/// How one citation of a page is assembled from the driver's rendered citations.
+enum Plan {
+    /// One rendered citation, used as it is.
+    Whole(usize),
+    /// "Author (Year)" / "Author [n]": rendered citations joined by a space.
+    Prose(usize),
+    /// Items with prefixes: each rendered separately, delimiters stripped, prefixes added,
+    /// joined with "; " inside the style's delimiters.
+    Items(Vec<(String, usize)>),
+    /// `[-@key]` in an author-date style: the year, in parentheses.
+    Year(usize),
+}
+
 impl Bibliography {
-    /// Read `data/references.bib` (an absent file is an empty bibliography).
+    /// Read `data/references.bib` (an absent file is an empty bibliography) with the default
+    /// theme's locales.
     pub fn load(root: &Path) -> Result<Self> {
+        Self::load_with_theme(root, "default")
+    }
+
+    /// Read `data/references.bib` with the CSL locales of `themes/<theme>/csl/`.
+    pub fn load_with_theme(root: &Path, theme: &str) -> Result<Self> {
         let rel = PathBuf::from("data/references.bib");
         let abs = root.join(&rel);
         let text = if abs.exists() {
@@ -113,11 +232,20 @@ impl Bibliography {
         } else {
             String::new()
         };
-        Self::parse(&text, &rel)
+        let theme_rel = PathBuf::from("themes").join(theme);
+        let theme_abs = root.join(&theme_rel);
+        let locales = load_locales(
+            crate::content::is_slug(theme).then_some((theme_abs.as_path(), theme_rel.as_path())),
+        )?;
+        Self::parse_with_locales(&text, &rel, locales)
     }
 
     /// Parse BibLaTeX text; `rel` names the file in errors.
     pub fn parse(text: &str, rel: &Path) -> Result<Self> {
+        Self::parse_with_locales(text, rel, load_locales(None)?)
+    }
+
+    fn parse_with_locales(text: &str, rel: &Path, locales: Vec<Locale>) -> Result<Self> {
         let bib = biblatex::Bibliography::parse(text).map_err(|e| {
             let (line, col) = line_col(text, e.span.start);
             let hint = match e.kind {
@@ -130,12 +258,13 @@ impl Bibliography {
         })?;
         let mut diags = Diagnostics::default();
         let mut lines = BTreeMap::new();
-        let mut sources = BTreeMap::new();
+        let mut entries = BTreeMap::new();
+        let mut library = Library::new();
+        let mut initials = names::InitialFixes::default();
         for entry in bib.iter() {
             let at = find_entry(text, &entry.key);
-            let (line, _) = line_col(text, at);
+            let (line, col) = line_col(text, at);
             lines.insert(entry.key.clone(), line);
-            sources.insert(entry.key.clone(), entry.to_biblatex_string());
             if let Some(doi) = entry.fields.get("doi") {
                 let doi = chunks_text(doi);
                 if !crate::content::is_doi(&doi) {
@@ -152,30 +281,80 @@ impl Bibliography {
                     );
                 }
             }
+            if !entry.fields.contains_key("title") {
+                diags.push(
+                    Diagnostic::at(
+                        rel,
+                        line,
+                        col,
+                        format!("entry `{}` has no title", entry.key),
+                    )
+                    .hint("add title = {…} (the title as printed, in its own language)"),
+                );
+                continue;
+            }
+            let mut entry = entry.clone();
+            names::normalise_entry(&mut entry, &mut initials);
+            if let Some(n) = entry
+                .fields
+                .get("number")
+                .or_else(|| entry.fields.get("issue"))
+            {
+                initials.add_issue(&entry.key, chunks_text(n).trim());
+            }
+            let mut formatted = entry.clone();
+            if let Some(addon) = entry.fields.get("titleaddon") {
+                // hayagriva ignores titleaddon: the English title of a non-English work goes
+                // after the original one, in brackets, in every style.
+                let mut title = entry.fields.get("title").cloned().unwrap_or_default();
+                title.push(biblatex::Spanned::zero(biblatex::Chunk::Normal(" ".into())));
+                let addon_text = chunks_text(addon);
+                if addon_text.trim_start().starts_with('[') {
+                    title.extend(addon.iter().cloned());
+                } else {
+                    title.push(biblatex::Spanned::zero(biblatex::Chunk::Normal(format!(
+                        "[{}]",
+                        addon_text.trim()
+                    ))));
+                }
+                formatted.fields.insert("title".into(), title);
+            }
+            match hayagriva::Entry::try_from(&formatted) {
+                Ok(mut e) => {
+                    // biblatex knows no Kazakh: set the language from langid, so that styles
+                    // do not title-case a Kazakh title as if it were English.
+                    if let Some(code) = entry
+                        .fields
+                        .get("langid")
+                        .or_else(|| entry.fields.get("language"))
+                        .map(|c| export::language_code(&chunks_text(c)))
+                        .and_then(|c| c.parse::<unic_langid::LanguageIdentifier>().ok())
+                    {
+                        e.set_language(code);
+                    }
+                    library.push(&e);
+                    entries.insert(entry.key.clone(), entry);
+                }
+                Err(e) => diags.push(
+                    Diagnostic::at(
+                        rel,
+                        line,
+                        col,
+                        format!("cannot use entry `{}`: {e}", entry.key),
+                    )
+                    .hint("check the entry's type and its date, year and number fields"),
+                ),
+            }
         }
         diags.finish()?;
-        let library = hayagriva::io::from_biblatex(&bib).map_err(|errs| {
-            let msg = errs
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            Diagnostic::file(rel, format!("cannot use the bibliography: {msg}"))
-                .hint("check entry types and date fields")
-        })?;
-        let styles = Style::ALL
-            .iter()
-            .filter_map(|s| match s.archived().get() {
-                CslStyle::Independent(i) => Some((*s, i)),
-                CslStyle::Dependent(_) => None,
-            })
-            .collect();
         Ok(Bibliography {
             library,
-            styles,
-            locales: hayagriva::archive::locales(),
+            entries,
+            styles: load_styles(),
+            locales,
             lines,
-            sources,
+            initials,
+            memo: Default::default(),
         })
     }
 
@@ -189,212 +368,420 @@ impl Bibliography {
         self.lines.keys().map(String::as_str)
     }
 
-    /// The entry's BibLaTeX source.
-    pub fn bibtex(&self, key: &str) -> Option<&str> {
-        self.sources.get(key).map(String::as_str)
+    /// Line of an entry in `data/references.bib`.
+    pub fn line(&self, key: &str) -> Option<usize> {
+        self.lines.get(key).copied()
+    }
+
+    /// The parsed entry.
+    pub fn entry(&self, key: &str) -> Option<&biblatex::Entry> {
+        self.entries.get(key)
+    }
+
+    /// The entry as BibTeX for downloads: plain `Family, Given` names (no extended name format,
+    /// which only biblatex understands), every other field as written.
+    pub fn bibtex(&self, key: &str) -> Option<String> {
+        self.entries.get(key).map(export::bibtex_of_entry)
+    }
+
+    /// The entry as a CSL-JSON item.
+    pub fn csl_item(&self, key: &str) -> Option<serde_json::Value> {
+        self.entries.get(key).map(export::csl_of_entry)
+    }
+
+    fn cite_item<'a>(
+        &'a self,
+        key: &str,
+        loc: &'a (Locator, String),
+        purpose: Option<CitePurpose>,
+    ) -> Option<CitationItem<'a, hayagriva::Entry>> {
+        let entry = self.library.get(key)?;
+        let mut ci = CitationItem::with_entry(entry);
+        if !loc.1.is_empty() {
+            ci.locator = Some(SpecificLocator(loc.0, LocatorPayload::Str(&loc.1)));
+        }
+        ci.purpose = purpose;
+        Some(ci)
+    }
+
+    fn style(&self, style: Style) -> Option<&IndependentStyle> {
+        self.styles.get(&style)
     }
 
     /// Format a page's citations (in order of appearance) and its reference list.
     pub fn format_page(&self, citations: &[Citation], style: Style, lang: Lang) -> PageCitations {
-        let Some(csl) = self.styles.get(&style) else {
+        let Some(csl) = self.style(style) else {
             return PageCitations::default();
         };
+        let locale = locale_code(lang);
         let mut driver = BibliographyDriver::new();
         // Locators are borrowed by the driver, so they must outlive it.
-        let locators: Vec<Vec<String>> = citations
+        let locators: Vec<Vec<(Locator, String)>> = citations
             .iter()
-            .map(|c| {
-                c.items
-                    .iter()
-                    .map(|i| strip_page_label(&i.locator))
-                    .collect()
-            })
+            .map(|c| c.items.iter().map(|i| parse_locator(&i.locator)).collect())
             .collect();
+        let mut requests: Vec<Vec<CitationItem<'_, hayagriva::Entry>>> = Vec::new();
+        fn add<'a>(
+            requests: &mut Vec<Vec<CitationItem<'a, hayagriva::Entry>>>,
+            items: Vec<CitationItem<'a, hayagriva::Entry>>,
+        ) -> usize {
+            requests.push(items);
+            requests.len() - 1
+        }
+        let mut plans = Vec::with_capacity(citations.len());
         for (c, locs) in citations.iter().zip(&locators) {
-            let items: Vec<_> = c
-                .items
-                .iter()
-                .zip(locs)
-                .filter_map(|(it, loc)| {
-                    let entry = self.library.get(&it.key)?;
-                    let mut ci = CitationItem::with_entry(entry);
-                    if !it.locator.is_empty() {
-                        ci.locator = Some(SpecificLocator(
-                            hayagriva::citationberg::taxonomy::Locator::Page,
-                            hayagriva::LocatorPayload::Str(loc),
-                        ));
-                    }
-                    if it.suppress_author {
-                        ci.purpose = Some(hayagriva::CitePurpose::Year);
-                    } else if c.in_text {
-                        ci.purpose = Some(hayagriva::CitePurpose::Author);
-                    }
-                    Some(ci)
-                })
-                .collect();
+            let year_only = |it: &crate::markdown::CiteItem| {
+                (it.suppress_author && !style.numeric()).then_some(CitePurpose::Year)
+            };
+            if c.in_text {
+                let items = c
+                    .items
+                    .iter()
+                    .zip(locs)
+                    .filter_map(|(it, loc)| self.cite_item(&it.key, loc, Some(CitePurpose::Prose)))
+                    .collect();
+                plans.push(Plan::Prose(add(&mut requests, items)));
+            } else if c.items.len() == 1 && c.items[0].suppress_author && !style.numeric() {
+                let it = &c.items[0];
+                let items = self
+                    .cite_item(&it.key, &locs[0], year_only(it))
+                    .into_iter()
+                    .collect();
+                plans.push(Plan::Year(add(&mut requests, items)));
+            } else if c.items.iter().any(|i| !i.prefix.is_empty())
+                || (c.items.len() > 1 && c.items.iter().any(|i| i.suppress_author))
+            {
+                let parts = c
+                    .items
+                    .iter()
+                    .zip(locs)
+                    .map(|(it, loc)| {
+                        let items = self
+                            .cite_item(&it.key, loc, year_only(it))
+                            .into_iter()
+                            .collect();
+                        (it.prefix.clone(), add(&mut requests, items))
+                    })
+                    .collect();
+                plans.push(Plan::Items(parts));
+            } else {
+                let items = c
+                    .items
+                    .iter()
+                    .zip(locs)
+                    .filter_map(|(it, loc)| self.cite_item(&it.key, loc, None))
+                    .collect();
+                plans.push(Plan::Whole(add(&mut requests, items)));
+            }
+        }
+        for items in requests {
             driver.citation(CitationRequest::new(
                 items,
                 csl,
-                Some(locale_code(lang)),
+                Some(locale.clone()),
                 &self.locales,
                 None,
             ));
         }
         let rendered = driver.finish(BibliographyRequest {
             style: csl,
-            locale: Some(locale_code(lang)),
+            locale: Some(locale.clone()),
             locale_files: &self.locales,
         });
-        let mut out = PageCitations::default();
-        for (c, r) in citations.iter().zip(rendered.citations.iter()) {
+        let html_of = |i: usize| -> String {
             let mut s = String::new();
-            let _ = write_html(&mut s, &r.citation);
-            // Author-only purpose in running text reads "Author (Year)" in APA/Chicago.
-            if c.in_text && style != Style::Gost && !c.items.iter().any(|i| i.suppress_author) {
-                let year = self.year_citation(c, csl, lang);
-                s = format!("{s} {year}");
+            if let Some(r) = rendered.citations.get(i) {
+                html::write_html(&mut s, &r.citation);
             }
+            s
+        };
+        let (open, close) = if style.numeric() {
+            ("[", "]")
+        } else {
+            ("(", ")")
+        };
+        let mut out = PageCitations::default();
+        for (c, plan) in citations.iter().zip(plans) {
+            let s = match plan {
+                Plan::Whole(i) => html_of(i),
+                Plan::Prose(i) => {
+                    let h = html_of(i);
+                    // APA: "&" between authors in parentheses, the word in running text.
+                    match (style, h.find(" &amp; ")) {
+                        (Style::Apa, Some(at)) if h[..at].find('(').is_none() => {
+                            format!("{} {} {}", &h[..at], and_word(lang), &h[at + 7..])
+                        }
+                        _ => h,
+                    }
+                }
+                Plan::Year(i) => {
+                    let y = html_of(i);
+                    if y.starts_with('(') {
+                        y
+                    } else {
+                        format!("({y})")
+                    }
+                }
+                Plan::Items(parts) => {
+                    let inner: Vec<String> = parts
+                        .into_iter()
+                        .map(|(prefix, i)| {
+                            let h = html_of(i);
+                            let h = h
+                                .strip_prefix(open)
+                                .and_then(|x| x.strip_suffix(close))
+                                .map_or(h.clone(), str::to_string);
+                            if prefix.is_empty() {
+                                h
+                            } else {
+                                format!("{} {h}", crate::markdown::escape_text(&prefix))
+                            }
+                        })
+                        .collect();
+                    format!("{open}{}{close}", inner.join("; "))
+                }
+            };
+            let s = self
+                .initials
+                .apply(c.items.iter().map(|i| i.key.as_str()), &s);
+            let s = if style.numeric() {
+                spaced_numbers(&s)
+            } else {
+                s
+            };
+            // A citation of one work links to its entry in the page's reference list.
+            let s = match c.items.as_slice() {
+                [one] if !s.contains("<a ") => format!(
+                    "<a class=\"cite-ref\" href=\"#ref-{}\">{s}</a>",
+                    crate::markdown::escape_attr(&one.key)
+                ),
+                _ => s,
+            };
             out.citations.push(s);
         }
         if let Some(b) = rendered.bibliography {
             for item in b.items {
+                // The list number (GOST's first field) is the `<ol>`'s own: the items come in
+                // citation order.
                 let mut s = String::new();
-                if let Some(first) = &item.first_field {
-                    let _ = write_html_child(&mut s, first);
-                    s.push(' ');
-                }
-                let _ = write_html(&mut s, &item.content);
+                html::write_html(&mut s, &item.content);
+                let s = style.fix(&self.initials.apply([item.key.as_str()], &s));
                 out.references.push((item.key, s));
             }
         }
         out
     }
 
-    fn year_citation(&self, c: &Citation, csl: &IndependentStyle, lang: Lang) -> String {
-        let mut driver = BibliographyDriver::new();
-        let items: Vec<_> = c
-            .items
-            .iter()
-            .filter_map(|it| {
-                let mut ci = CitationItem::with_entry(self.library.get(&it.key)?);
-                ci.purpose = Some(hayagriva::CitePurpose::Year);
-                Some(ci)
-            })
-            .collect();
-        driver.citation(CitationRequest::new(
-            items,
-            csl,
-            Some(locale_code(lang)),
-            &self.locales,
-            None,
-        ));
-        let r = driver.finish(BibliographyRequest {
-            style: csl,
-            locale: Some(locale_code(lang)),
-            locale_files: &self.locales,
-        });
-        let mut s = String::new();
-        if let Some(c) = r.citations.first() {
-            let _ = write_html(&mut s, &c.citation);
-        }
-        if s.starts_with('(') {
-            s
-        } else {
-            format!("({s})")
-        }
-    }
-
-    /// The full reference of one entry in a style, as HTML.
+    /// The full reference of one entry in a style, as HTML (no list number).
     pub fn reference_html(&self, key: &str, style: Style, lang: Lang) -> Option<String> {
-        let c = Citation {
-            items: vec![crate::markdown::CiteItem {
-                key: key.to_string(),
-                prefix: String::new(),
-                locator: String::new(),
-                suppress_author: false,
-            }],
-            in_text: false,
-        };
-        self.format_page(&[c], style, lang)
-            .references
+        let memo_key = (key.to_string(), style, lang);
+        if let Some(hit) = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&memo_key).cloned())
+        {
+            return hit;
+        }
+        let html = self
+            .references_html(&[key], style, lang)
             .into_iter()
             .next()
-            .map(|(_, html)| html)
-    }
-}
-
-/// Write hayagriva's formatted output as HTML. hayagriva's own HTML writer neither escapes text
-/// nor avoids inline `style` attributes (which the site's Content-Security-Policy blocks), so the
-/// tree is serialised here: text escaped, italics as `<i>`, bold as `<b>`, small caps as a class.
-fn write_html(out: &mut String, children: &ElemChildren) {
-    for child in &children.0 {
-        write_html_child(out, child);
-    }
-}
-
-fn write_html_child(out: &mut String, child: &ElemChild) {
-    use hayagriva::citationberg::{FontStyle, FontVariant, FontWeight, VerticalAlign};
-    match child {
-        ElemChild::Text(f) => {
-            let fm = &f.formatting;
-            let mut open = String::new();
-            let mut close = Vec::new();
-            if fm.font_style == FontStyle::Italic {
-                open.push_str("<i>");
-                close.push("</i>");
-            }
-            if fm.font_weight == FontWeight::Bold {
-                open.push_str("<b>");
-                close.push("</b>");
-            }
-            if fm.font_variant == FontVariant::SmallCaps {
-                open.push_str("<span class=\"small-caps\">");
-                close.push("</span>");
-            }
-            match fm.vertical_align {
-                VerticalAlign::Sup => {
-                    open.push_str("<sup>");
-                    close.push("</sup>");
-                }
-                VerticalAlign::Sub => {
-                    open.push_str("<sub>");
-                    close.push("</sub>");
-                }
-                _ => {}
-            }
-            out.push_str(&open);
-            out.push_str(&crate::markdown::escape_text(&f.text));
-            for c in close.iter().rev() {
-                out.push_str(c);
-            }
+            .map(|(_, h)| h);
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(memo_key, html.clone());
         }
-        ElemChild::Elem(e) => write_html(out, &e.children),
-        ElemChild::Markup(m) => out.push_str(&crate::markdown::escape_text(m)),
-        ElemChild::Link { text, url } => {
-            let safe = url.starts_with("https://") || url.starts_with("http://");
-            if safe {
-                out.push_str(&format!(
-                    "<a href=\"{}\">",
-                    crate::markdown::escape_attr(url)
+        html
+    }
+
+    /// The full reference of one entry as plain text.
+    pub fn reference_text(&self, key: &str, style: Style, lang: Lang) -> Option<String> {
+        self.reference_html(key, style, lang)
+            .map(|h| plain_text(&h))
+    }
+
+    /// Full references of several entries, without list numbers: in the style's order for
+    /// author-date styles (author, year, title, collated for the page language: Cyrillic names
+    /// sort by the Russian or Kazakh alphabet), in the order given for GOST.
+    pub fn references_html(
+        &self,
+        keys: &[&str],
+        style: Style,
+        lang: Lang,
+    ) -> Vec<(String, String)> {
+        let Some(csl) = self.style(style) else {
+            return Vec::new();
+        };
+        let locale = locale_code(lang);
+        let mut driver = BibliographyDriver::new();
+        for key in keys {
+            if let Some(entry) = self.library.get(key) {
+                driver.citation(CitationRequest::new(
+                    vec![CitationItem::with_entry(entry)],
+                    csl,
+                    Some(locale.clone()),
+                    &self.locales,
+                    None,
                 ));
             }
-            write_html_child(out, &ElemChild::Text(text.clone()));
-            if safe {
-                out.push_str("</a>");
-            }
         }
-        ElemChild::Transparent { .. } => {}
+        let rendered = driver.finish(BibliographyRequest {
+            style: csl,
+            locale: Some(locale),
+            locale_files: &self.locales,
+        });
+        rendered
+            .bibliography
+            .map(|b| {
+                b.items
+                    .into_iter()
+                    .map(|item| {
+                        let mut s = String::new();
+                        html::write_html(&mut s, &item.content);
+                        let s = style.fix(&self.initials.apply([item.key.as_str()], &s));
+                        (item.key, s)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every entry's key in alphabetical order for a language (author, year, title), as the
+    /// author-date styles sort them with the language's collation.
+    pub fn sorted_keys(&self, lang: Lang) -> Vec<String> {
+        let keys: Vec<&str> = self.keys().collect();
+        self.references_html(&keys, Style::Apa, lang)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Format CSL-JSON items (what the knowledge base publishes itself) as HTML in a style,
+    /// in the order given.
+    pub fn format_items(
+        &self,
+        items: &[serde_json::Value],
+        style: Style,
+        lang: Lang,
+    ) -> Vec<String> {
+        let Some(csl) = self.style(style) else {
+            return vec![String::new(); items.len()];
+        };
+        let parsed: Vec<Option<hayagriva::citationberg::json::Item>> = items
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()).ok())
+            .collect();
+        let locale = locale_code(lang);
+        let mut out = Vec::with_capacity(items.len());
+        for item in &parsed {
+            let Some(item) = item else {
+                out.push(String::new());
+                continue;
+            };
+            let mut driver = BibliographyDriver::new();
+            driver.citation(CitationRequest::new(
+                vec![CitationItem::with_entry(item)],
+                csl,
+                Some(locale.clone()),
+                &self.locales,
+                None,
+            ));
+            let rendered = driver.finish(BibliographyRequest {
+                style: csl,
+                locale: Some(locale.clone()),
+                locale_files: &self.locales,
+            });
+            let mut s = String::new();
+            if let Some(b) = rendered.bibliography {
+                if let Some(first) = b.items.first() {
+                    html::write_html(&mut s, &first.content);
+                }
+                s = style.fix(&s);
+            }
+            out.push(s);
+        }
+        out
     }
 }
 
-fn strip_page_label(loc: &str) -> String {
-    let l = loc.trim();
-    for p in ["pp.", "p.", "с.", "б."] {
-        if let Some(rest) = l.strip_prefix(p) {
-            return rest.trim().to_string();
+/// "[2,3]" → "[2, 3]": GOST separates citation numbers with a comma and a space.
+fn spaced_numbers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 4);
+    let mut chars = html.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == ',' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push(' ');
         }
     }
-    l.to_string()
+    out
+}
+
+/// "and" in running text, in a page language.
+fn and_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "and",
+        Lang::Ru => "и",
+        Lang::Kk => "және",
+    }
+}
+
+/// Split a Pandoc locator (`p. 12`, `pp. 3–5`, `ch. 2`, `с. 12`, `б. 12`, `table 3`) into its
+/// CSL label and value. A bare number is a page, as in Pandoc.
+fn parse_locator(loc: &str) -> (Locator, String) {
+    let l = loc.trim();
+    const LABELS: &[(&str, Locator)] = &[
+        ("pages", Locator::Page),
+        ("page", Locator::Page),
+        ("pp.", Locator::Page),
+        ("p.", Locator::Page),
+        ("стр.", Locator::Page),
+        ("с.", Locator::Page),
+        ("бет", Locator::Page),
+        ("б.", Locator::Page),
+        ("chapter", Locator::Chapter),
+        ("chap.", Locator::Chapter),
+        ("ch.", Locator::Chapter),
+        ("гл.", Locator::Chapter),
+        ("тарау", Locator::Chapter),
+        ("section", Locator::Section),
+        ("sec.", Locator::Section),
+        ("§", Locator::Section),
+        ("разд.", Locator::Section),
+        ("figure", Locator::Figure),
+        ("fig.", Locator::Figure),
+        ("рис.", Locator::Figure),
+        ("сурет", Locator::Figure),
+        ("table", Locator::Table),
+        ("tbl.", Locator::Table),
+        ("табл.", Locator::Table),
+        ("кесте", Locator::Table),
+        ("paragraph", Locator::Paragraph),
+        ("para.", Locator::Paragraph),
+        ("¶", Locator::Paragraph),
+        ("volume", Locator::Volume),
+        ("vol.", Locator::Volume),
+        ("note", Locator::Note),
+        ("n.", Locator::Note),
+        ("line", Locator::Line),
+        ("l.", Locator::Line),
+    ];
+    let lower = l.to_lowercase();
+    for (label, kind) in LABELS {
+        if let Some(rest) = lower.strip_prefix(label) {
+            // Only a whole label: "p. 12", "p.12", "page 3", not "pages" for "p".
+            let boundary = label.ends_with('.')
+                || label.ends_with('§')
+                || label.ends_with('¶')
+                || rest.is_empty()
+                || rest.starts_with(|c: char| c.is_whitespace() || c.is_ascii_digit());
+            if boundary {
+                let skip = l.len() - rest.len();
+                return (*kind, l.get(skip..).unwrap_or("").trim().to_string());
+            }
+        }
+    }
+    (Locator::Page, l.to_string())
 }
 
 fn chunks_text(chunks: &[biblatex::Spanned<biblatex::Chunk>]) -> String {
@@ -410,84 +797,4 @@ fn find_entry(text: &str, key: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::markdown::CiteItem;
-
-    const BIB: &str = "@article{abdullayev2024,\n  author = {Abdullayev, A. M. and Kadirova, M. B.},\n  title = {Assessment of local governance},\n  journaltitle = {Public Administration},\n  year = {2024},\n  volume = {2},\n  pages = {10--20},\n  doi = {10.52123/1994-2370-2024-1184},\n}\n";
-
-    fn cite(key: &str, in_text: bool) -> Citation {
-        Citation {
-            items: vec![CiteItem {
-                key: key.into(),
-                prefix: String::new(),
-                locator: String::new(),
-                suppress_author: false,
-            }],
-            in_text,
-        }
-    }
-
-    #[test]
-    fn apa_citation_and_reference() {
-        let b = Bibliography::parse(BIB, Path::new("r.bib")).unwrap();
-        assert!(b.has("abdullayev2024"));
-        let p = b.format_page(&[cite("abdullayev2024", false)], Style::Apa, Lang::En);
-        assert!(
-            p.citations[0].contains("Abdullayev") && p.citations[0].contains("2024"),
-            "{:?}",
-            p.citations
-        );
-        assert_eq!(p.references.len(), 1);
-        assert!(
-            p.references[0].1.contains("Assessment of local governance"),
-            "{:?}",
-            p.references
-        );
-        let t = b.format_page(&[cite("abdullayev2024", true)], Style::Apa, Lang::En);
-        assert!(t.citations[0].contains("(2024)"), "{:?}", t.citations);
-    }
-
-    #[test]
-    fn bibliography_fields_are_escaped() {
-        let bib = BIB.replace(
-            "Assessment of local governance",
-            "Trust <script>alert(1)</script>",
-        );
-        let b = Bibliography::parse(&bib, Path::new("r.bib")).unwrap();
-        let p = b.format_page(&[cite("abdullayev2024", false)], Style::Apa, Lang::En);
-        assert!(
-            p.references[0].1.contains("Trust &lt;script&gt;"),
-            "{:?}",
-            p.references
-        );
-        assert!(
-            !p.references[0].1.contains("style="),
-            "no inline styles (CSP)"
-        );
-        assert!(
-            p.references[0].1.contains("<i>"),
-            "italics kept: {:?}",
-            p.references
-        );
-    }
-
-    #[test]
-    fn gost_is_numeric() {
-        let b = Bibliography::parse(BIB, Path::new("r.bib")).unwrap();
-        let p = b.format_page(&[cite("abdullayev2024", false)], Style::Gost, Lang::Ru);
-        assert!(p.citations[0].contains('1'), "{:?}", p.citations);
-    }
-
-    #[test]
-    fn errors_have_lines() {
-        let dup = format!("{BIB}\n{BIB}");
-        let e = Bibliography::parse(&dup, Path::new("r.bib")).unwrap_err();
-        assert!(e.to_string().contains("r.bib:11:"), "{e}");
-        let bad_doi = BIB.replace("10.52123/1994-2370-2024-1184", "doi.org/123");
-        let e = Bibliography::parse(&bad_doi, Path::new("r.bib")).unwrap_err();
-        assert!(e.to_string().contains("r.bib:8:"), "{e}");
-        let broken = "@article{x,\n title = {unclosed\n";
-        assert!(Bibliography::parse(broken, Path::new("r.bib")).is_err());
-    }
-}
+mod tests;

@@ -288,13 +288,16 @@ fn parse_block(block: &DirectiveBlock) -> Result<Parsed> {
             if let Some(d) = spec.dataset.as_deref() {
                 check_dataset_id(block, d, key_line(&block.source, "dataset"), 1)?;
             }
-            if !spec.id.starts_with("fig-") || !crate::content::is_slug(&spec.id) {
+            if !spec.id.starts_with("fig-")
+                || !crate::content::is_slug(&spec.id)
+                || spec.id.len() > 100
+            {
                 return Err(block_diag(
                     block,
                     key_line(&block.source, "id"),
                     1,
                     format!(
-                        "chart id `{}` must start with `fig-` and be a slug",
+                        "chart id `{}` must start with `fig-` and be a slug of at most 100 characters",
                         spec.id
                     ),
                     "write e.g. id = \"fig-hai-2024\"",
