@@ -41,17 +41,38 @@ enum Command {
     },
     /// Run every validation of `build` without writing anything.
     Check,
-    /// Full-text search of the knowledge base.
+    /// Full-text search of the knowledge base (English, Russian, Kazakh; Latin or Cyrillic).
     Search {
         /// Language of the results: en, ru or kk.
         #[arg(long)]
         lang: Option<String>,
+        /// Kind of the results: article, dataset or table.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Publication year of the source article.
+        #[arg(long)]
+        year: Option<String>,
+        /// Topic (slug, as in site.toml).
+        #[arg(long)]
+        topic: Option<String>,
+        /// Method (slug, as in site.toml).
+        #[arg(long)]
+        method: Option<String>,
+        /// Journal issue (slug, as in the issues/ pages).
+        #[arg(long)]
+        issue: Option<String>,
         /// Maximum number of results.
         #[arg(long, default_value_t = 10)]
         limit: usize,
-        /// Print JSON.
+        /// Treat the last word as a prefix, as the browser does while you type.
+        #[arg(long)]
+        prefix: bool,
+        /// Print JSON: url, title, lang, kind, score, excerpt, highlights, alternates.
         #[arg(long)]
         json: bool,
+        /// Print how each word of the query is analysed (JSON lines) instead of searching.
+        #[arg(long, hide = true)]
+        analyze: bool,
         /// The query.
         #[arg(required = true)]
         query: Vec<String>,
@@ -106,6 +127,13 @@ enum TableFormat {
 }
 
 fn main() -> ExitCode {
+    // Like other command-line tools, end quietly when the reader of our output goes away
+    // (`bilim check 2>&1 | head`) instead of panicking on a failed write.
+    // SAFETY: setting a signal disposition to its default at start-up, before any thread exists.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,6 +160,9 @@ fn run(cli: Cli) -> bilim::Result<()> {
                 s.finish_and_clear();
             }
             let r = report?;
+            for w in &r.warnings {
+                eprintln!("{w}");
+            }
             eprintln!(
                 "built {} pages ({} files) in {:.2} s into {}; {} computed tables, {} checks match, {} differ",
                 r.pages,
@@ -146,15 +177,53 @@ fn run(cli: Cli) -> bilim::Result<()> {
         Command::Serve { port } => bilim::serve::serve(&root, port, !interactive)?,
         Command::Check => {
             let (_, r) = site::build_files(&BuildOptions::new(&root))?;
+            for w in &r.warnings {
+                eprintln!("{w}");
+            }
             eprintln!(
                 "ok: {} pages, {} computed tables, {} checks match, {} differ",
                 r.pages, r.tables, r.checks_matched, r.checks_mismatched
             );
         }
-        Command::Search { .. } => {
-            return Err(bilim::Error::Other(
-                "bilim search: full-text search is not implemented yet".into(),
-            ));
+        Command::Search {
+            lang,
+            kind,
+            year,
+            topic,
+            method,
+            issue,
+            limit,
+            prefix,
+            json,
+            analyze,
+            query,
+        } => {
+            if analyze {
+                print!("{}", bilim::search::cli::analyze_words(&query.join(" ")));
+                return Ok(());
+            }
+            let opts = bilim::search::cli::Options {
+                lang,
+                kind,
+                year,
+                topic,
+                method,
+                issue,
+                limit,
+                prefix,
+            };
+            let spinner = interactive.then(|| spinner("searching"));
+            let out = bilim::search::cli::run(
+                &root,
+                &query.join(" "),
+                &opts,
+                json,
+                std::io::stdout().is_terminal(),
+            );
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
+            print!("{}", out?);
         }
         Command::Cite { id, format } => {
             let fmt = match format {

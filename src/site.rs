@@ -81,6 +81,8 @@ pub struct BuildReport {
     pub checks_mismatched: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// Problems that did not stop the build, as `file: warning: …` lines.
+    pub warnings: Vec<String>,
 }
 
 /// Stage 1: read and validate every input, reporting all problems at once.
@@ -96,10 +98,12 @@ pub fn load(opts: &BuildOptions) -> Result<Project> {
     if let Some(url) = &opts.base_url {
         config = config.with_base_url(url);
     }
+    // Nothing is read through a symbolic link that leads out of the project.
+    crate::fsguard::check_dirs(root, &config.theme)?;
     let mut diags = Diagnostics::default();
     let theme = diags.collect(Theme::load(root, &config))?;
     let content = diags.collect(Content::load(root, &config))?;
-    let bibliography = diags.collect(Bibliography::load(root))?;
+    let bibliography = diags.collect(Bibliography::load_with_theme(root, &config.theme))?;
     let datasets = diags.collect(Datasets::load(root))?;
     diags.finish()?;
     let (Some(theme), Some(content), Some(bibliography), Some(datasets)) =
@@ -130,12 +134,19 @@ fn validate_references(p: &Project) -> Result<()> {
         let Some(en) = a.versions.get(&Lang::En) else {
             continue;
         };
-        let fm_line = |needle: &str| -> usize {
+        // (line, column) of the first line holding `needle`, in characters.
+        let fm_pos = |needle: &str| -> (usize, usize) {
             std::fs::read_to_string(p.root.join(&en.doc.path))
                 .ok()
-                .and_then(|t| t.lines().position(|l| l.contains(needle)))
-                .map_or(1, |i| i + 1)
+                .and_then(|t| {
+                    t.lines().enumerate().find_map(|(i, l)| {
+                        l.find(needle)
+                            .map(|c| (i + 1, l[..c].trim_start_matches('\u{feff}').chars().count() + 1))
+                    })
+                })
+                .unwrap_or((1, 1))
         };
+        let fm_line = |needle: &str| fm_pos(needle).0;
         if !p.bibliography.has(&a.meta.cite_key) {
             diags.push(
                 crate::error::Diagnostic::at(
@@ -151,12 +162,23 @@ fn validate_references(p: &Project) -> Result<()> {
             );
         }
         for d in &a.meta.datasets {
-            if !p.datasets.contains(d) {
+            let (line, col) = fm_pos(&format!("\"{d}\""));
+            if !crate::content::is_slug(d) {
                 diags.push(
                     crate::error::Diagnostic::at(
                         &en.doc.path,
-                        fm_line(&format!("\"{d}\"")),
-                        1,
+                        line,
+                        col,
+                        format!("`{d}` is not a dataset id"),
+                    )
+                    .hint("dataset ids are slugs (lowercase a-z, 0-9, -) naming data/<id>.csv; paths are not allowed"),
+                );
+            } else if !p.datasets.contains(d) {
+                diags.push(
+                    crate::error::Diagnostic::at(
+                        &en.doc.path,
+                        line,
+                        col,
                         format!("unknown dataset `{d}`"),
                     )
                     .hint("datasets are data/<id>.csv files; fix the id or add the file"),
@@ -330,6 +352,11 @@ pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
         checks_matched: matched,
         checks_mismatched: mismatched,
         elapsed: start.elapsed(),
+        warnings: project
+            .datasets
+            .iter()
+            .flat_map(|(id, d)| d.warnings.iter().map(move |w| format!("data/{id}.csv: warning: {w}")))
+            .collect(),
     };
     Ok((files, report))
 }

@@ -1,0 +1,271 @@
+//! The static index under `search/`, for the browser.
+//!
+//! | file | holds | fetched |
+//! |---|---|---|
+//! | `search/search.js` | the client (ES module) with the analyser's tables and the index manifest (first key of every shard, group ranges) embedded | when the search box is first used |
+//! | `search/t/<n>.json` | a shard of the sorted term dictionary: `[key, df, idf, postings]` where postings are inline (base64url of varints) for rare keys or the number of a postings file | the shards holding the query's keys |
+//! | `search/p/<n>.bin` | postings of a frequent key: varints `doc delta, impact, chunk` | per query key |
+//! | `search/d/<doc>-<chunk>.json` | title, URL and one body chunk of a result | per result shown |
+//! | `search/facets.json` | facet values, labels and each group's values | when facet counts are shown |
+//!
+//! Everything is sorted, so the same input gives the same bytes.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::analyzer::{self, equivalent_groups};
+use super::index::{Index, KeyEntry};
+use super::{engine, kazakh, translit, Corpus, FACETS};
+use crate::error::Result;
+use crate::output::SiteFiles;
+
+/// Target size of a dictionary shard (bytes of JSON).
+pub const SHARD_BYTES: usize = 6 * 1024;
+/// Postings up to this many bytes are stored inline in the dictionary.
+pub const INLINE_BYTES: usize = 60;
+
+/// The client, with `/*@BILIM_INDEX@*/null` standing for the manifest.
+pub const CLIENT_JS: &str = include_str!("search.js");
+
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// Postings as varints: doc delta, impact, chunk.
+pub fn encode_postings(e: &KeyEntry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(e.postings.len() * 4);
+    let mut prev = 0u32;
+    for p in &e.postings {
+        varint(u64::from(p.doc - prev), &mut out);
+        prev = p.doc;
+        varint(u64::from(p.impact), &mut out);
+        varint(u64::from(p.chunk), &mut out);
+    }
+    out
+}
+
+/// base64url without padding.
+pub fn base64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        let k = c.len() + 1;
+        for i in 0..k {
+            s.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    s
+}
+
+fn suffixes(list: &[kazakh::Suffix]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|s| json!([s.form, s.harmony.to_string(), s.after]))
+            .collect(),
+    )
+}
+
+/// The analyser's tables, as the client needs them (one source: the Rust constants).
+pub fn analyzer_tables() -> Value {
+    let pairs_c = |t: &[(char, &str)]| -> Value {
+        Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), Value::String((*v).to_string())))
+                .collect(),
+        )
+    };
+    let pairs_s = |t: &[(&str, &str)]| -> Value {
+        Value::Array(t.iter().map(|(k, v)| json!([k, v])).collect())
+    };
+    json!({
+        "stop": {"en": analyzer::STOP_EN, "ru": analyzer::STOP_RU, "kk": analyzer::STOP_KK},
+        "kazakh": {
+            "case": suffixes(kazakh::CASE), "possessive": suffixes(kazakh::POSSESSIVE),
+            "plural": suffixes(kazakh::PLURAL), "derivational": suffixes(kazakh::DERIVATIONAL),
+            "back": kazakh::BACK_VOWELS, "front": kazakh::FRONT_VOWELS, "neutral": kazakh::NEUTRAL_VOWELS,
+            "letters": kazakh::KAZAKH_LETTERS, "min": kazakh::MIN_STEM, "min_derived": kazakh::MIN_DERIVED_STEM,
+            "protected": kazakh::PROTECTED,
+        },
+        "latin_letters": analyzer::KAZAKH_LATIN_LETTERS,
+        "fold_cyrillic": pairs_c(translit::FOLD_CYRILLIC),
+        "fold_latin": pairs_c(translit::FOLD_LATIN),
+        "fold_digraphs": pairs_s(translit::FOLD_DIGRAPHS),
+        "latin_to_kazakh": pairs_s(translit::LATIN_TO_KAZAKH),
+        "latin_to_russian": pairs_s(translit::LATIN_TO_RUSSIAN),
+        "equivalents": equivalent_groups(),
+        "prefix_min": engine::PREFIX_MIN, "prefix_k": engine::PREFIX_K, "window": engine::WINDOW,
+    })
+}
+
+/// Write the static index of `corpus` (indexed in `index`) into `files` under `search/`.
+pub fn write(index: &Index, corpus: &Corpus, files: &mut SiteFiles) -> Result<()> {
+    let keys = index.all_keys()?;
+    let mut shards: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut shard_first: Vec<String> = Vec::new();
+    let mut shard_size = 0usize;
+    let mut postings_files = 0usize;
+    for key in keys {
+        let Some(e) = index.key_entry(&key)? else {
+            continue;
+        };
+        let bytes = encode_postings(&e);
+        let postings = if bytes.len() <= INLINE_BYTES {
+            Value::String(base64url(&bytes))
+        } else {
+            files.add(format!("search/p/{postings_files}.bin"), bytes);
+            postings_files += 1;
+            json!(postings_files - 1)
+        };
+        let item = json!([key, e.df, e.idf, postings]);
+        let size = item.to_string().len() + 1;
+        if shard_size + size > SHARD_BYTES && !shards.last().is_some_and(Vec::is_empty) {
+            shards.push(Vec::new());
+            shard_size = 0;
+        }
+        if shards.last().is_some_and(Vec::is_empty) {
+            shard_first.push(key.clone());
+        }
+        shard_size += size;
+        if let Some(s) = shards.last_mut() {
+            s.push(item);
+        }
+    }
+    if shards.last().is_some_and(Vec::is_empty) {
+        shards.pop();
+    }
+    for (i, s) in shards.iter().enumerate() {
+        files.add(
+            format!("search/t/{i}.json"),
+            Value::Array(s.clone()).to_string(),
+        );
+    }
+    for d in &corpus.docs {
+        let chunks: Vec<&str> = if d.chunks.is_empty() {
+            vec![""]
+        } else {
+            d.chunks.iter().map(String::as_str).collect()
+        };
+        for (c, text) in chunks.iter().enumerate() {
+            files.add(
+                format!("search/d/{}-{c}.json", d.id),
+                json!({"t": d.title, "u": d.url, "x": text}).to_string(),
+            );
+        }
+    }
+    files.add("search/facets.json", facets_json(corpus).to_string());
+    let manifest = json!({
+        "v": 1,
+        "n": index.n_docs(),
+        "groups": [corpus.articles, corpus.datasets, corpus.tables],
+        "shards": shard_first,
+        "analyzer": analyzer_tables(),
+    });
+    files.add(
+        "search/search.js",
+        CLIENT_JS.replacen("/*@BILIM_INDEX@*/null", &manifest.to_string(), 1),
+    );
+    Ok(())
+}
+
+fn facets_json(corpus: &Corpus) -> Value {
+    let mut values: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in FACETS {
+        let mut v: Vec<&str> = corpus.groups.iter().flat_map(|g| g.values(f)).collect();
+        v.sort_unstable();
+        v.dedup();
+        values.insert(f, v);
+    }
+    let groups: Vec<Value> = corpus
+        .groups
+        .iter()
+        .map(|g| {
+            Value::Array(
+                FACETS
+                    .iter()
+                    .map(|f| {
+                        let list = &values[f];
+                        json!(g
+                            .values(f)
+                            .iter()
+                            .filter_map(|v| list.iter().position(|x| x == v))
+                            .collect::<Vec<_>>())
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let facets: serde_json::Map<String, Value> = FACETS
+        .iter()
+        .map(|f| {
+            let labels: Vec<Value> = values[f]
+                .iter()
+                .map(|v| {
+                    corpus
+                        .labels
+                        .get(*f)
+                        .and_then(|m| m.get(*v))
+                        .map_or(Value::Null, |l| json!(l))
+                })
+                .collect();
+            (
+                f.to_string(),
+                json!({"values": values[f], "labels": labels}),
+            )
+        })
+        .collect();
+    json!({"order": FACETS, "facets": facets, "groups": groups})
+}
+
+/// Build the corpus and the index in memory and write `search/` (called by the site build).
+pub fn write_site(
+    p: &crate::site::Project,
+    computed: &crate::tables::Computed,
+    docs: &BTreeMap<std::path::PathBuf, crate::site::RenderedDoc>,
+    files: &mut SiteFiles,
+) -> Result<()> {
+    let start = std::time::Instant::now();
+    let corpus = super::corpus(p, computed, docs);
+    let index = Index::build(&corpus, None)?;
+    write(&index, &corpus, files)?;
+    if std::env::var_os("BILIM_SEARCH_TIMING").is_some() {
+        eprintln!(
+            "search index: {} documents in {:.3} s",
+            corpus.docs.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_the_alphabet() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn varints() {
+        let mut v = Vec::new();
+        varint(300, &mut v);
+        assert_eq!(v, [0xac, 0x02]);
+    }
+}

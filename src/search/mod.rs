@@ -1,0 +1,445 @@
+//! Full-text search of the knowledge base: analysis, the tantivy index, the terminal command
+//! and the static index the browser searches. `docs/search.md` describes the design.
+//!
+//! * [`analyzer`] turns text into match keys (normalisation, stop words, Snowball English and
+//!   Russian, the Kazakh stemmer of [`kazakh`], the spelling rules of [`translit`]).
+//! * [`index`] builds a tantivy index of every article version, dataset and computed table and
+//!   computes each (key, document) pair's BM25 impact from it.
+//! * [`engine`] ranks: the same integer arithmetic in the terminal and in `search/search.js`.
+//! * [`export`] writes the static index under `search/`.
+//! * [`cli`] is `bilim search`, with the index cached under `.bilim-cache/search/`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::i18n::Lang;
+use crate::site::{Project, RenderedDoc};
+use crate::tables::Computed;
+
+pub mod analyzer;
+pub mod cli;
+pub mod engine;
+pub mod export;
+pub mod index;
+pub mod kazakh;
+pub mod translit;
+
+/// What search indexes of one computed table.
+#[derive(Debug, Clone)]
+pub struct TableText {
+    /// Table id.
+    pub id: String,
+    /// Page that defines it, e.g. `articles/x/`.
+    pub page: String,
+    /// Source dataset.
+    pub dataset: Option<String>,
+    /// Caption per language that shows the table.
+    pub captions: BTreeMap<Lang, String>,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// Kind of a search result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    /// An article summary.
+    Article,
+    /// A dataset.
+    Dataset,
+    /// A computed table.
+    Table,
+}
+
+impl DocKind {
+    /// Name used in URLs, JSON and filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Article => "article",
+            DocKind::Dataset => "dataset",
+            DocKind::Table => "table",
+        }
+    }
+    /// Parse a filter value.
+    pub fn parse(s: &str) -> Option<DocKind> {
+        match s {
+            "article" => Some(DocKind::Article),
+            "dataset" => Some(DocKind::Dataset),
+            "table" => Some(DocKind::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Index of a language in document ids (`id = group * 3 + lang_index`).
+pub fn lang_index(l: Lang) -> u32 {
+    match l {
+        Lang::En => 0,
+        Lang::Ru => 1,
+        Lang::Kk => 2,
+    }
+}
+
+/// The language of a document id.
+pub fn lang_of(id: u32) -> Lang {
+    match id % 3 {
+        0 => Lang::En,
+        1 => Lang::Ru,
+        _ => Lang::Kk,
+    }
+}
+
+/// One searchable page: a language version of an article, dataset or table.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    /// `group * 3 + lang_index`.
+    pub id: u32,
+    /// The article, dataset or table it is a version of.
+    pub group: u32,
+    /// Page language.
+    pub lang: Lang,
+    /// Kind.
+    pub kind: DocKind,
+    /// URL relative to the site root, e.g. `ru/articles/x/`.
+    pub url: String,
+    /// Title (or caption).
+    pub title: String,
+    /// Keywords, topics, original title, column labels.
+    pub keywords: Vec<String>,
+    /// Author names (romanised and as printed).
+    pub authors: Vec<String>,
+    /// The body, in chunks of about [`CHUNK_CHARS`] characters (excerpts come from one chunk).
+    pub chunks: Vec<String>,
+}
+
+/// Facet values of a group (shared by its language versions).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupFacets {
+    /// Publication year of the source article.
+    pub year: Option<String>,
+    /// Journal issue slug.
+    pub issue: Option<String>,
+    /// Topic slugs.
+    pub topics: Vec<String>,
+    /// Method slugs.
+    pub methods: Vec<String>,
+}
+
+/// Facets other than language and kind, in filter order.
+pub const FACETS: [&str; 4] = ["year", "topic", "method", "issue"];
+
+impl GroupFacets {
+    /// Values of one facet.
+    pub fn values(&self, facet: &str) -> Vec<&str> {
+        match facet {
+            "year" => self.year.iter().map(String::as_str).collect(),
+            "issue" => self.issue.iter().map(String::as_str).collect(),
+            "topic" => self.topics.iter().map(String::as_str).collect(),
+            "method" => self.methods.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Everything that is indexed.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// Documents in id order.
+    pub docs: Vec<SearchDoc>,
+    /// Facets per group.
+    pub groups: Vec<GroupFacets>,
+    /// Number of article groups (ids `0..articles`), then datasets, then tables.
+    pub articles: u32,
+    /// Number of dataset groups.
+    pub datasets: u32,
+    /// Number of table groups.
+    pub tables: u32,
+    /// Facet → value → language → label.
+    pub labels: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+}
+
+impl Corpus {
+    /// Kind of a group.
+    pub fn kind_of_group(&self, g: u32) -> DocKind {
+        if g < self.articles {
+            DocKind::Article
+        } else if g < self.articles + self.datasets {
+            DocKind::Dataset
+        } else {
+            DocKind::Table
+        }
+    }
+}
+
+/// Target size of a body chunk, in characters.
+pub const CHUNK_CHARS: usize = 1200;
+
+/// Clean rendered plain text for indexing and excerpts: drop citation markers and private-use
+/// characters, citation and cross-reference syntax (`[@key]`, `@tbl-x`), the doubled text of
+/// headings ("Data and method Data and method"), and runs of spaces.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_marker = false;
+    for c in text.chars() {
+        match c {
+            '\u{E000}' => in_marker = true,
+            '\u{E001}' => in_marker = false,
+            c if in_marker || ('\u{E000}'..='\u{F8FF}').contains(&c) => {}
+            c => out.push(c),
+        }
+    }
+    let mut lines = Vec::new();
+    for line in out.lines() {
+        let mut l = String::with_capacity(line.len());
+        let mut rest = line;
+        while let Some(i) = rest.find("[@") {
+            l.push_str(&rest[..i]);
+            match rest[i..].find(']') {
+                Some(j) => rest = &rest[i + j + 1..],
+                None => {
+                    rest = "";
+                }
+            }
+        }
+        l.push_str(rest);
+        let words: Vec<&str> = l
+            .split(' ')
+            .filter(|w| {
+                !w.is_empty()
+                    && !w.trim_start_matches('(').starts_with("@tbl-")
+                    && !w.trim_start_matches('(').starts_with("@fig-")
+            })
+            .collect();
+        let n = words.len();
+        let words = if n >= 2 && n % 2 == 0 && words[..n / 2] == words[n / 2..] {
+            &words[..n / 2]
+        } else {
+            &words[..]
+        };
+        lines.push(words.join(" "));
+    }
+    lines.join("\n")
+}
+
+/// Split a text into chunks of paragraphs of about [`CHUNK_CHARS`] characters; a longer
+/// paragraph is split after sentence ends.
+pub fn chunk_text(text: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for para in text.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        if para.chars().count() <= CHUNK_CHARS * 3 / 2 {
+            pieces.push(para.to_string());
+            continue;
+        }
+        let mut cur = String::new();
+        for sentence in para.split_inclusive(". ") {
+            if !cur.is_empty() && cur.chars().count() + sentence.chars().count() > CHUNK_CHARS {
+                pieces.push(std::mem::take(&mut cur).trim().to_string());
+            }
+            cur.push_str(sentence);
+        }
+        if !cur.trim().is_empty() {
+            pieces.push(cur.trim().to_string());
+        }
+    }
+    // Rendered plain text repeats a heading's text; keep one copy of repeated paragraphs.
+    pieces.dedup();
+    let mut chunks: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for p in pieces {
+        if !cur.is_empty() && cur.chars().count() + p.chars().count() > CHUNK_CHARS {
+            chunks.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push('\n');
+        }
+        cur.push_str(&p);
+    }
+    if !cur.is_empty() {
+        chunks.push(cur);
+    }
+    chunks.truncate(4000);
+    chunks
+}
+
+fn label_map(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    labels.clone()
+}
+
+/// Collect what is searchable from a built project.
+pub fn corpus(p: &Project, computed: &Computed, docs: &BTreeMap<PathBuf, RenderedDoc>) -> Corpus {
+    let langs = p.config.langs();
+    let mut c = Corpus::default();
+    let article_facets = |a: &crate::content::Article| GroupFacets {
+        year: Some(a.meta.year.to_string()),
+        issue: crate::taxonomy::issue_term(a).map(|(slug, _)| slug),
+        topics: a.meta.topics.clone(),
+        methods: a.meta.methods.clone(),
+    };
+    for (facet, vocab) in [("topic", &p.config.topics), ("method", &p.config.methods)] {
+        let m = c.labels.entry(facet.to_string()).or_default();
+        for (slug, labels) in vocab {
+            m.insert(slug.clone(), label_map(labels));
+        }
+    }
+    let mut group = 0u32;
+    for a in &p.content.articles {
+        if let Some((slug, label)) = crate::taxonomy::issue_term(a) {
+            c.labels
+                .entry("issue".into())
+                .or_default()
+                .entry(slug)
+                .or_insert_with(|| [("en".to_string(), label)].into_iter().collect());
+        }
+        let source_lang = Lang::parse(&a.meta.source_lang).filter(|l| a.versions.contains_key(l));
+        for (&lang, v) in &a.versions {
+            if !langs.contains(&lang) {
+                continue;
+            }
+            let mut keywords = v.keywords.clone();
+            if source_lang.unwrap_or(Lang::En) == lang {
+                keywords.push(a.meta.original_title.clone());
+            }
+            for t in &a.meta.topics {
+                if let Some(l) = p.config.topics.get(t) {
+                    keywords.extend(l.get(lang.code()).or_else(|| l.get("en")).cloned());
+                }
+            }
+            let mut authors = Vec::new();
+            for x in &a.meta.authors {
+                authors.push(x.name.clone());
+                if !x.original.is_empty() {
+                    authors.push(x.original.clone());
+                }
+            }
+            let body = docs
+                .get(&v.doc.path)
+                .map_or(String::new(), |d| clean(&d.body.plain));
+            c.docs.push(SearchDoc {
+                id: group * 3 + lang_index(lang),
+                group,
+                lang,
+                kind: DocKind::Article,
+                url: format!("{}articles/{}/", lang.prefix(), a.slug),
+                title: v.title.clone(),
+                keywords,
+                authors,
+                chunks: chunk_text(&format!("{}\n{}", v.description, body)),
+            });
+        }
+        c.groups.push(article_facets(a));
+        group += 1;
+    }
+    c.articles = group;
+    let article_by_key = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
+    let article_by_page = |page: &str| {
+        p.content
+            .articles
+            .iter()
+            .find(|a| page == format!("articles/{}/", a.slug))
+    };
+    for (id, e) in p.datasets.iter() {
+        let m = &e.data.meta;
+        for &lang in &langs {
+            let mut keywords = Vec::new();
+            for col in &m.columns {
+                keywords.extend(
+                    col.label
+                        .get(lang.code())
+                        .or_else(|| col.label.get("en"))
+                        .cloned(),
+                );
+            }
+            c.docs.push(SearchDoc {
+                id: group * 3 + lang_index(lang),
+                group,
+                lang,
+                kind: DocKind::Dataset,
+                url: format!("{}datasets/{id}/", lang.prefix()),
+                title: m.title.clone(),
+                keywords,
+                authors: Vec::new(),
+                chunks: chunk_text(&format!(
+                    "{}\n{}\n{}",
+                    m.description, m.source_table, m.notes
+                )),
+            });
+        }
+        c.groups.push(
+            article_by_key(&m.source)
+                .map(article_facets)
+                .unwrap_or_default(),
+        );
+        group += 1;
+    }
+    c.datasets = group - c.articles;
+    for t in computed.search_entries() {
+        let dataset = t.dataset.as_deref().and_then(|d| p.datasets.get(d));
+        for &lang in &langs {
+            let Some(caption) = t.captions.get(&lang) else {
+                continue;
+            };
+            let keywords: Vec<String> = t
+                .columns
+                .iter()
+                .map(|name| {
+                    dataset
+                        .and_then(|d| d.data.meta.columns.iter().find(|c| &c.name == name))
+                        .and_then(|c| c.label.get(lang.code()).or_else(|| c.label.get("en")))
+                        .cloned()
+                        .unwrap_or_else(|| name.replace('_', " "))
+                })
+                .collect();
+            c.docs.push(SearchDoc {
+                id: group * 3 + lang_index(lang),
+                group,
+                lang,
+                kind: DocKind::Table,
+                url: format!("{}tables/{}/", lang.prefix(), t.id),
+                title: caption.clone(),
+                keywords,
+                authors: Vec::new(),
+                chunks: chunk_text(&t.notes.join("\n")),
+            });
+        }
+        c.groups.push(
+            article_by_page(&t.page)
+                .map(article_facets)
+                .unwrap_or_default(),
+        );
+        group += 1;
+    }
+    c.tables = group - c.articles - c.datasets;
+    c.docs.sort_by_key(|d| d.id);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_keep_paragraphs_and_split_long_ones() {
+        let long: String = (0..300).map(|i| format!("Word number {i}. ")).collect();
+        let text = format!("First paragraph.\nSecond.\n{long}");
+        let chunks = chunk_text(&text);
+        assert!(chunks.len() > 2);
+        assert!(chunks[0].starts_with("First paragraph.\nSecond."));
+        assert!(chunks
+            .iter()
+            .all(|c| c.chars().count() <= CHUNK_CHARS * 3 / 2));
+    }
+
+    #[test]
+    fn citation_markers_are_removed() {
+        assert_eq!(clean("a \u{E000}12\u{E001} b"), "a b");
+        assert_eq!(clean("Data and method Data and method"), "Data and method");
+        assert_eq!(
+            clean("as found [@key, p. 3] (@tbl-x) here"),
+            "as found here"
+        );
+    }
+}
