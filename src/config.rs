@@ -89,64 +89,115 @@ impl SiteConfig {
     pub fn load(root: &Path) -> Result<Self> {
         let path = root.join("site.toml");
         let rel = Path::new("site.toml");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::file(rel, format!("cannot read the site configuration: {e}"))
-                .hint("create site.toml at the project root (see README: Configuration)")
-        })?;
-        Self::parse(&text, rel)
+        let text = crate::content::read_text(&path, rel)?;
+        let cfg = Self::parse(&text, rel)?;
+        if !root.join("themes").join(&cfg.theme).is_dir() {
+            let (line, col) = key_spans(&text)
+                .get("theme")
+                .map_or((1, 1), |s| line_col(&text, s.start));
+            return Err(Diagnostic::at(
+                rel,
+                line,
+                col,
+                format!("there is no theme directory themes/{}/", cfg.theme),
+            )
+            .hint("set `theme` to a directory under themes/ (e.g. \"default\"), or create it")
+            .into());
+        }
+        Ok(cfg)
     }
 
     /// Parse `site.toml` text; `rel` names the file in errors.
     pub fn parse(text: &str, rel: &Path) -> Result<Self> {
         let cfg: SiteConfig = toml::from_str(text).map_err(|e| toml_diagnostic(rel, text, &e))?;
-        cfg.validate(rel)?;
+        cfg.validate(rel, text)?;
         Ok(cfg)
     }
 
-    fn validate(&self, rel: &Path) -> Result<()> {
+    fn validate(&self, rel: &Path, text: &str) -> Result<()> {
+        let spans = key_spans(text);
+        let mut diags = crate::error::Diagnostics::default();
+        let mut err = |key: &str, message: String, hint: &str| {
+            let (line, col) = spans
+                .get(key)
+                .map_or((1, 1), |s| line_col(text, s.start));
+            diags.push(Diagnostic::at(rel, line, col, message).hint(hint));
+        };
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(Diagnostic::file(
-                rel,
+            err(
+                "base_url",
                 format!(
                     "base_url `{}` is not an absolute http(s) URL",
                     self.base_url
                 ),
-            )
-            .hint("write e.g. base_url = \"https://user.github.io/repo/\"")
-            .into());
+                "write e.g. base_url = \"https://user.github.io/repo/\"",
+            );
         }
-        for l in &self.languages {
+        for (i, l) in self.languages.iter().enumerate() {
             if Lang::parse(l).is_none() {
-                return Err(Diagnostic::file(rel, format!("unsupported language `{l}`"))
-                    .hint("languages may be \"en\", \"ru\" and \"kk\"")
-                    .into());
+                err(
+                    &format!("languages.{i}"),
+                    format!("unsupported language `{l}`"),
+                    "languages may be \"en\", \"ru\" and \"kk\"",
+                );
             }
         }
         if self.default_language != "en" {
-            return Err(Diagnostic::file(rel, "default_language must be \"en\"")
-                .hint("English is the master language of summaries (index.md)")
-                .into());
+            err(
+                "default_language",
+                "default_language must be \"en\"".into(),
+                "English is the master language of summaries (index.md)",
+            );
+        }
+        if crate::cite::Style::parse(&self.citation_style).is_none() {
+            err(
+                "citation_style",
+                format!("unknown citation style `{}`", self.citation_style),
+                "write citation_style = \"apa\", \"gost\" or \"chicago\"",
+            );
+        }
+        for (lang, style) in &self.citation_style_i18n {
+            let key = format!("citation_style_i18n.{lang}");
+            if Lang::parse(lang).is_none() {
+                err(
+                    &key,
+                    format!("unsupported language `{lang}`"),
+                    "the keys of citation_style_i18n are \"en\", \"ru\" or \"kk\"",
+                );
+            } else if crate::cite::Style::parse(style).is_none() {
+                err(
+                    &key,
+                    format!("unknown citation style `{style}`"),
+                    "write \"apa\", \"gost\" or \"chicago\"",
+                );
+            }
+        }
+        if !crate::content::is_slug(&self.theme) {
+            err(
+                "theme",
+                format!("theme `{}` is not a theme directory name", self.theme),
+                "name a directory under themes/, e.g. theme = \"default\"",
+            );
         }
         for (kind, vocab) in [("topics", &self.topics), ("methods", &self.methods)] {
             for (slug, labels) in vocab {
+                let key = format!("{kind}.{slug}");
                 if !crate::content::is_slug(slug) {
-                    return Err(Diagnostic::file(
-                        rel,
+                    err(
+                        &key,
                         format!("{kind} slug `{slug}` is not a slug"),
-                    )
-                    .hint("use lowercase letters, digits and hyphens")
-                    .into());
-                }
-                if !labels.contains_key("en") {
-                    return Err(
-                        Diagnostic::file(rel, format!("{kind}.{slug} has no `en` label"))
-                            .hint("give labels like { en = \"…\", ru = \"…\", kk = \"…\" }")
-                            .into(),
+                        "use lowercase letters, digits and hyphens",
+                    );
+                } else if !labels.contains_key("en") {
+                    err(
+                        &key,
+                        format!("{kind}.{slug} has no `en` label"),
+                        "give labels like { en = \"…\", ru = \"…\", kk = \"…\" }",
                     );
                 }
             }
         }
-        Ok(())
+        diags.finish()
     }
 
     /// The site's languages in configured order.
@@ -194,6 +245,43 @@ impl SiteConfig {
     pub fn base_url_slash(&self) -> String {
         format!("{}/", self.base_url.trim_end_matches('/'))
     }
+}
+
+/// Byte spans of the keys of a TOML document by dotted path (`topics.survey`), and of the values
+/// of arrays by index (`languages.1`). Empty when the text does not parse.
+fn key_spans(src: &str) -> BTreeMap<String, std::ops::Range<usize>> {
+    fn walk(
+        prefix: &str,
+        v: &toml::de::DeValue<'_>,
+        out: &mut BTreeMap<String, std::ops::Range<usize>>,
+    ) {
+        match v {
+            toml::de::DeValue::Table(t) => {
+                for (k, val) in t.iter() {
+                    let path = if prefix.is_empty() {
+                        k.get_ref().to_string()
+                    } else {
+                        format!("{prefix}.{}", k.get_ref())
+                    };
+                    out.insert(path.clone(), k.span());
+                    walk(&path, val.get_ref(), out);
+                }
+            }
+            toml::de::DeValue::Array(a) => {
+                for (i, val) in a.iter().enumerate() {
+                    let path = format!("{prefix}.{i}");
+                    out.insert(path.clone(), val.span());
+                    walk(&path, val.get_ref(), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    if let Ok(doc) = toml::de::DeTable::parse(src) {
+        walk("", &toml::de::DeValue::Table(doc.into_inner()), &mut out);
+    }
+    out
 }
 
 /// Turn a toml deserialisation error into a positioned diagnostic.
@@ -244,5 +332,26 @@ mod tests {
         let err = SiteConfig::parse("title = \"t\"\nbase_url = \"/x\"", Path::new("site.toml"))
             .unwrap_err();
         assert!(err.to_string().contains("base_url"));
+        let d = &err.diagnostics()[0];
+        assert_eq!((d.line, d.col), (2, 1), "{d}");
+    }
+
+    #[test]
+    fn invalid_values_are_positioned_and_all_reported() {
+        let err = cfg("languages = [\"en\", \"de\"]\ncitation_style = \"mla\"\n[topics]\nBad_Slug = { en = \"x\" }\n")
+            .unwrap_err();
+        let list: Vec<(usize, usize, &str)> = err
+            .diagnostics()
+            .iter()
+            .map(|d| (d.line, d.col, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            list,
+            [
+                (3, 20, "unsupported language `de`"),
+                (4, 1, "unknown citation style `mla`"),
+                (6, 1, "topics slug `Bad_Slug` is not a slug"),
+            ]
+        );
     }
 }

@@ -84,10 +84,12 @@ impl I18n {
         for &lang in langs {
             let path = theme_dir.join("i18n").join(format!("{}.toml", lang.code()));
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Diagnostic::file(&rel, format!("cannot read interface strings: {e}"))
+            if !path.is_file() {
+                return Err(Diagnostic::file(&rel, "cannot read interface strings: no such file")
                     .hint("every language in site.toml needs themes/<theme>/i18n/<lang>.toml")
-            })?;
+                    .into());
+            }
+            let text = crate::content::read_text(&path, &rel)?;
             let strings: Strings = toml::from_str(&text)
                 .map_err(|e| crate::config::toml_diagnostic(&rel, &text, &e))?;
             by_lang.insert(lang, strings);

@@ -16,6 +16,8 @@ use crate::i18n::I18n;
 /// A loaded theme.
 pub struct Theme {
     tera: Tera,
+    /// `themes/<name>`, for messages.
+    rel_dir: PathBuf,
     /// Files under `static/`: (path relative to `static/`, bytes).
     pub static_files: Vec<(String, Vec<u8>)>,
     /// Interface strings.
@@ -60,10 +62,11 @@ impl Theme {
             .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
             .collect();
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| template_diagnostic(&rel_dir, &e))?;
+            .map_err(|e| crate::error::Error::Input(template_diagnostics(&rel_dir, &e, &sources)))?;
         let static_files = read_tree(&dir.join("static"), &rel_dir.join("static"))?;
         Ok(Theme {
             tera,
+            rel_dir,
             static_files,
             i18n,
         })
@@ -73,7 +76,7 @@ impl Theme {
     pub fn render(&self, template: &str, ctx: &Context) -> Result<String> {
         self.tera
             .render(template, ctx)
-            .map_err(|e| template_diagnostic(Path::new("themes"), &e).into())
+            .map_err(|e| template_diagnostic(&self.rel_dir, &e).into())
     }
 
     /// Whether the theme has a template.
@@ -99,9 +102,77 @@ fn template_diagnostic(rel_dir: &Path, e: &tera::Error) -> Diagnostic {
             )
             .hint("fix the template; see the tera 2 documentation for the syntax")
         }
-        other => Diagnostic::file(rel_dir, format!("template error: {other}"))
-            .hint("check the theme's templates"),
+        _ => template_diagnostics(rel_dir, e, &[]).swap_remove(0),
     }
+}
+
+/// Every problem in a tera error. Checks done when templates are added (unknown templates in
+/// `include`, unknown filters, tests and functions) come as one message holding one report per
+/// problem (`error: …` then ` --> name:line:col`); each becomes a positioned diagnostic.
+/// Inheritance errors are placed at the `extends`/`include` in `sources` (name, text).
+fn template_diagnostics(
+    rel_dir: &Path,
+    e: &tera::Error,
+    sources: &[(String, String)],
+) -> Vec<Diagnostic> {
+    let at_text = |tpl: &str, needle: &str, message: String| {
+        let text = sources.iter().find(|(n, _)| n == tpl).map(|(_, t)| t.as_str());
+        let (line, col) = text
+            .and_then(|t| t.find(needle).map(|i| crate::error::line_col(t, i)))
+            .unwrap_or((1, 1));
+        Diagnostic::at(rel_dir.join("templates").join(tpl), line, col, message)
+            .hint("extend and include only templates of this theme, by their name under templates/")
+    };
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(_) | tera::ErrorKind::RenderingError(_) => {
+            return vec![template_diagnostic(rel_dir, e)];
+        }
+        tera::ErrorKind::MissingParent { current, parent } => {
+            return vec![at_text(
+                current,
+                parent,
+                format!("`{current}` extends `{parent}`, which is not a template of this theme"),
+            )];
+        }
+        tera::ErrorKind::CircularExtend { tpl, .. } => {
+            return vec![at_text(tpl, "extends", e.to_string())];
+        }
+        tera::ErrorKind::CircularInclude { tpl, .. } => {
+            return vec![at_text(tpl, "include", e.to_string())];
+        }
+        _ => {}
+    }
+    let text = e.to_string();
+    let mut out = Vec::new();
+    let mut message: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(m) = line.strip_prefix("error: ") {
+            message = Some(m.trim());
+        } else if let (Some(m), Some(loc)) = (message, line.trim_start().strip_prefix("--> ")) {
+            let mut parts = loc.rsplitn(3, ':');
+            let col = parts.next().and_then(|c| c.trim().parse::<usize>().ok());
+            let line_no = parts.next().and_then(|l| l.trim().parse::<usize>().ok());
+            if let (Some(col), Some(line_no), Some(name)) = (col, line_no, parts.next()) {
+                let hint = if m.starts_with("Unknown template") {
+                    "include, extend and import only templates of this theme, by their name under templates/ (files outside the theme cannot be read)"
+                } else {
+                    "fix the template; see the tera 2 documentation for the syntax"
+                };
+                out.push(
+                    Diagnostic::at(rel_dir.join("templates").join(name), line_no, col, m)
+                        .hint(hint),
+                );
+                message = None;
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(
+            Diagnostic::file(rel_dir, format!("template error: {}", text.trim()))
+                .hint("check the theme's templates"),
+        );
+    }
+    out
 }
 
 /// Every regular file under `dir` (not following symbolic links), as (relative path, bytes),

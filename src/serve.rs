@@ -96,8 +96,12 @@ fn rebuild(opts: &BuildOptions, shared: &Shared, quiet: bool) {
 fn spawn_watcher(root: &Path, opts: BuildOptions, shared: Arc<Shared>, quiet: bool) -> Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        // A build reads every source, and reading is reported too (inotify's open and
+        // close-without-write): only changes may trigger a rebuild, or serve rebuilds forever.
         if let Ok(ev) = res {
-            let _ = tx.send(ev);
+            if !matches!(ev.kind, notify::EventKind::Access(_)) {
+                let _ = tx.send(ev);
+            }
         }
     })
     .map_err(|e| Error::Other(format!("cannot watch files: {e}")))?;

@@ -186,10 +186,20 @@ pub fn term_slug(text: &str) -> String {
     let out = out.trim_end_matches('-').to_string();
     if out.is_empty() {
         "term".into()
+    } else if out.len() > MAX_SLUG {
+        // A file name has at most 255 bytes: a long term (a journal name with volume and issue)
+        // is cut, and a hash of the whole slug keeps different long terms apart.
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(out.as_bytes());
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}-{hex}", out[..MAX_SLUG - 9].trim_end_matches('-'))
     } else {
         out
     }
 }
+
+/// The longest term slug, in bytes (ASCII).
+pub const MAX_SLUG: usize = 80;
 
 /// Lowercase Cyrillic letter (Russian and Kazakh) → ASCII, for slugs only.
 fn translit_char(c: char) -> Option<&'static str> {
@@ -265,5 +275,10 @@ mod tests {
         );
         assert_eq!(term_slug("Abdullayev, A. M."), "abdullayev-a-m");
         assert_eq!(term_slug("!!!"), "term");
+        let long = "Journal of a very long name ".repeat(20);
+        let slug = term_slug(&long);
+        assert!(slug.len() <= MAX_SLUG, "{slug}");
+        assert!(slug.starts_with("journal-of-a-very-long-name-journal"));
+        assert_ne!(slug, term_slug(&format!("{long} 2")), "long terms stay apart");
     }
 }

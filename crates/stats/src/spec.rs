@@ -627,8 +627,10 @@ impl Parser<'_> {
             )
         })?;
         let id = self.nonempty("id", id_v)?;
+        // At most 100 characters: the id names a directory and files of the output.
         let id_ok = id.starts_with("tbl-")
             && id.len() > 4
+            && id.len() <= 100
             && id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
@@ -636,7 +638,7 @@ impl Parser<'_> {
             return Err(self.err(
                 &id_v.span(),
                 format!("invalid table id {id:?}"),
-                "table ids start with `tbl-` and use lowercase letters, digits, `-` and `_`, e.g. tbl-hai-2024",
+                "table ids start with `tbl-` and use lowercase letters, digits, `-` and `_` (at most 100 characters), e.g. tbl-hai-2024",
             ));
         }
         let _ = id_span;
