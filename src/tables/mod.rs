@@ -763,17 +763,6 @@ fn format_cell(c: &Cell, digits: usize, p_col: bool, plain: bool, lang: Lang) ->
     }
 }
 
-fn stars(p: f64) -> &'static str {
-    if p < 0.001 {
-        "***"
-    } else if p < 0.01 {
-        "**"
-    } else if p < 0.05 {
-        "*"
-    } else {
-        ""
-    }
-}
 
 /// The label of an output column in a language: the directive's own `labels` (written in the
 /// page's language), then the theme's names for standard statistics (`col_mean`, …), then the
@@ -869,7 +858,7 @@ fn table_element(e: &TableEntry, p: &Project, placement: &Placement, i18n: &I18n
             ));
             if e.spec.stars && name == "estimate" {
                 if let Some(Cell::Number(pv)) = p_idx.and_then(|pi| row.get(pi)) {
-                    text.push_str(stars(*pv));
+                    text.push_str(bilim_stats::table::stars(*pv));
                 }
             }
             let check = check_for(&e.checks, &key, name);
