@@ -49,8 +49,8 @@ for t in "${targets[@]}"; do
     -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  tail -n 25 "$log"
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  grep -av '^ *[0-9]*: \|^ *at ' "$log" | tail -n 25 || true
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   after=$(find "artifacts/$t" -type f | wc -l)
   crashes=$((after - before))
   printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$secs" "${execs:-0}" "$crashes" >> runs.tsv

@@ -21,5 +21,6 @@ cargo test --workspace --locked
 
 log "browser tests (headless Chromium, playwright-core, axe-core)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
-cargo build --locked --bin bilim
+# `cargo test` has built target/debug/bilim (the integration tests run it); building it again
+# with `cargo build` would recompile with a different feature set and cost minutes.
 BILIM_BIN="$PWD/target/debug/bilim" node --test tests/browser/

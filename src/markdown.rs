@@ -371,18 +371,62 @@ impl<'a> Renderer<'a> {
             return Event::Text(tex.to_string().into());
         }
         let mut mathml = String::new();
+        // pulldown-latex writes the annotation and the characters of operators and function
+        // names without escaping them (`$a <img src=x onerror=…> b$` would become markup), so
+        // the annotation is escaped here and the events' text is neutralised before writing.
+        let annotation = escape_text(tex);
         let config = pulldown_latex::RenderConfig {
             display_mode: if display {
                 pulldown_latex::config::DisplayMode::Block
             } else {
                 pulldown_latex::config::DisplayMode::Inline
             },
-            annotation: Some(tex),
+            annotation: Some(&annotation),
             ..Default::default()
         };
-        let _ = pulldown_latex::push_mathml(&mut mathml, events.into_iter(), config);
+        let owned: Vec<String> = events
+            .iter()
+            .filter_map(|e| match e {
+                Ok(pulldown_latex::Event::Content(
+                    pulldown_latex::event::Content::Function(s)
+                    | pulldown_latex::event::Content::Number(s),
+                )) => Some(mask_markup_str(s)),
+                _ => None,
+            })
+            .collect();
+        let mut owned_iter = owned.iter();
+        let safe_events = events.into_iter().map(|e| {
+            use pulldown_latex::event::Content as C;
+            match e {
+                Ok(pulldown_latex::Event::Content(c)) => Ok(pulldown_latex::Event::Content(match c {
+                    C::Function(_) => C::Function(owned_iter.next().map_or("", String::as_str)),
+                    C::Number(_) => C::Number(owned_iter.next().map_or("", String::as_str)),
+                    C::Ordinary { content, stretchy } => C::Ordinary {
+                        content: mask_markup_char(content),
+                        stretchy,
+                    },
+                    C::LargeOp { content, small } => C::LargeOp {
+                        content: mask_markup_char(content),
+                        small,
+                    },
+                    C::BinaryOp { content, small } => C::BinaryOp {
+                        content: mask_markup_char(content),
+                        small,
+                    },
+                    C::Delimiter { content, size, ty } => C::Delimiter {
+                        content: mask_markup_char(content),
+                        size,
+                        ty,
+                    },
+                    C::Punctuation(p) => C::Punctuation(mask_markup_char(p)),
+                    other => other,
+                })),
+                other => other,
+            }
+        });
+        let _ = pulldown_latex::push_mathml(&mut mathml, safe_events, config);
         self.out.plain.push_str(tex);
-        Event::InlineHtml(mathml.into())
+        Event::InlineHtml(escape_mathml_text(&mathml).into())
     }
 
     /// Split a text run into plain text, citations and cross-references.
@@ -654,6 +698,66 @@ pub fn escape_attr(s: &str) -> String {
     out
 }
 
+/// Private-use stand-ins for `<`, `>` and `&` in MathML text, turned into entities after writing.
+const MASK_LT: char = '\u{E010}';
+const MASK_GT: char = '\u{E011}';
+const MASK_AMP: char = '\u{E012}';
+
+fn mask_markup_char(c: char) -> char {
+    match c {
+        '<' => MASK_LT,
+        '>' => MASK_GT,
+        '&' => MASK_AMP,
+        other => other,
+    }
+}
+
+fn mask_markup_str(s: &str) -> String {
+    s.chars().map(mask_markup_char).collect()
+}
+
+/// Escape the text of pulldown-latex's MathML. Its markup is tags (`<` + letter or `/`); every
+/// other `<`, `>` or `&` (relation operators such as `<`, which cannot be masked, and the masks)
+/// is text and becomes an entity; entities it wrote (`&lt;`, `&nbsp;`) stay.
+fn escape_mathml_text(m: &str) -> String {
+    let mut out = String::with_capacity(m.len());
+    let mut in_tag = false;
+    for (i, c) in m.char_indices() {
+        match c {
+            '<' if !in_tag => {
+                let next = m[i + 1..].chars().next();
+                if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/') {
+                    in_tag = true;
+                    out.push('<');
+                } else {
+                    out.push_str("&lt;");
+                }
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                out.push('>');
+            }
+            '>' => out.push_str("&gt;"),
+            '&' if !in_tag => {
+                let rest = &m[i + 1..];
+                let entity = rest.find(';').is_some_and(|e| {
+                    e > 0
+                        && e <= 10
+                        && rest[..e]
+                            .chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '#')
+                });
+                out.push_str(if entity { "&" } else { "&amp;" });
+            }
+            MASK_LT => out.push_str("&lt;"),
+            MASK_GT => out.push_str("&gt;"),
+            MASK_AMP => out.push_str("&amp;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -764,6 +868,42 @@ mod tests {
         let h = html("Energy $E = mc^2$ and\n\n$$\\frac{a}{b}$$\n");
         assert!(h.contains("<math"), "{h}");
         assert!(h.contains("<mfrac"), "{h}");
+    }
+
+    #[test]
+    fn math_cannot_inject_markup() {
+        // Found by the front_matter_markdown fuzz target: pulldown-latex wrote `<` of
+        // relations and the TeX annotation unescaped.
+        for tex in [
+            "$a <embed src=x> b$",
+            "$x < y$",
+            "$$a<img src=x onerror=alert(1)>$$",
+            "$\\operatorname{<b>x</b>}(y)$",
+            "$\\text{a<b}$",
+            "$a > b \\& c$",
+            "$\u{E010}img$",
+        ] {
+            let h = html(&format!("{tex}\n"));
+            assert!(h.contains("<math"), "{tex}: {h}");
+            for bad in ["<embed", "<img", "<b>", "<b ", "<\u{338}"] {
+                assert!(!h.contains(bad), "{tex} let markup through: {h}");
+            }
+            let inner = &h[h.find("<math").unwrap()..h.rfind("</math>").unwrap()];
+            for part in inner.split('<').skip(1) {
+                let name: String = part
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                assert!(
+                    name.starts_with('m') || ["semantics", "annotation", "none"].contains(&name.as_str()),
+                    "{tex}: unexpected tag <{name}> in {h}"
+                );
+            }
+        }
+        let h = html("$x < y$\n");
+        assert!(h.contains("<mo>&lt;</mo>"), "{h}");
+        assert!(h.contains("<annotation encoding=\"application/x-tex\">x &lt; y</annotation>"), "{h}");
     }
 
     #[test]
