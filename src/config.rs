@@ -118,9 +118,7 @@ impl SiteConfig {
         let spans = key_spans(text);
         let mut diags = crate::error::Diagnostics::default();
         let mut err = |key: &str, message: String, hint: &str| {
-            let (line, col) = spans
-                .get(key)
-                .map_or((1, 1), |s| line_col(text, s.start));
+            let (line, col) = spans.get(key).map_or((1, 1), |s| line_col(text, s.start));
             diags.push(Diagnostic::at(rel, line, col, message).hint(hint));
         };
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {

@@ -85,9 +85,11 @@ impl I18n {
             let path = theme_dir.join("i18n").join(format!("{}.toml", lang.code()));
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if !path.is_file() {
-                return Err(Diagnostic::file(&rel, "cannot read interface strings: no such file")
-                    .hint("every language in site.toml needs themes/<theme>/i18n/<lang>.toml")
-                    .into());
+                return Err(
+                    Diagnostic::file(&rel, "cannot read interface strings: no such file")
+                        .hint("every language in site.toml needs themes/<theme>/i18n/<lang>.toml")
+                        .into(),
+                );
             }
             let text = crate::content::read_text(&path, &rel)?;
             let strings: Strings = toml::from_str(&text)

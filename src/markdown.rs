@@ -398,29 +398,31 @@ impl<'a> Renderer<'a> {
         let safe_events = events.into_iter().map(|e| {
             use pulldown_latex::event::Content as C;
             match e {
-                Ok(pulldown_latex::Event::Content(c)) => Ok(pulldown_latex::Event::Content(match c {
-                    C::Function(_) => C::Function(owned_iter.next().map_or("", String::as_str)),
-                    C::Number(_) => C::Number(owned_iter.next().map_or("", String::as_str)),
-                    C::Ordinary { content, stretchy } => C::Ordinary {
-                        content: mask_markup_char(content),
-                        stretchy,
-                    },
-                    C::LargeOp { content, small } => C::LargeOp {
-                        content: mask_markup_char(content),
-                        small,
-                    },
-                    C::BinaryOp { content, small } => C::BinaryOp {
-                        content: mask_markup_char(content),
-                        small,
-                    },
-                    C::Delimiter { content, size, ty } => C::Delimiter {
-                        content: mask_markup_char(content),
-                        size,
-                        ty,
-                    },
-                    C::Punctuation(p) => C::Punctuation(mask_markup_char(p)),
-                    other => other,
-                })),
+                Ok(pulldown_latex::Event::Content(c)) => {
+                    Ok(pulldown_latex::Event::Content(match c {
+                        C::Function(_) => C::Function(owned_iter.next().map_or("", String::as_str)),
+                        C::Number(_) => C::Number(owned_iter.next().map_or("", String::as_str)),
+                        C::Ordinary { content, stretchy } => C::Ordinary {
+                            content: mask_markup_char(content),
+                            stretchy,
+                        },
+                        C::LargeOp { content, small } => C::LargeOp {
+                            content: mask_markup_char(content),
+                            small,
+                        },
+                        C::BinaryOp { content, small } => C::BinaryOp {
+                            content: mask_markup_char(content),
+                            small,
+                        },
+                        C::Delimiter { content, size, ty } => C::Delimiter {
+                            content: mask_markup_char(content),
+                            size,
+                            ty,
+                        },
+                        C::Punctuation(p) => C::Punctuation(mask_markup_char(p)),
+                        other => other,
+                    }))
+                }
                 other => other,
             }
         });
@@ -896,14 +898,18 @@ mod tests {
                     .take_while(|c| c.is_ascii_alphanumeric())
                     .collect();
                 assert!(
-                    name.starts_with('m') || ["semantics", "annotation", "none"].contains(&name.as_str()),
+                    name.starts_with('m')
+                        || ["semantics", "annotation", "none"].contains(&name.as_str()),
                     "{tex}: unexpected tag <{name}> in {h}"
                 );
             }
         }
         let h = html("$x < y$\n");
         assert!(h.contains("<mo>&lt;</mo>"), "{h}");
-        assert!(h.contains("<annotation encoding=\"application/x-tex\">x &lt; y</annotation>"), "{h}");
+        assert!(
+            h.contains("<annotation encoding=\"application/x-tex\">x &lt; y</annotation>"),
+            "{h}"
+        );
     }
 
     #[test]

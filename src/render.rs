@@ -62,7 +62,9 @@ impl Theme {
             .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
             .collect();
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| crate::error::Error::Input(template_diagnostics(&rel_dir, &e, &sources)))?;
+            .map_err(|e| {
+                crate::error::Error::Input(template_diagnostics(&rel_dir, &e, &sources))
+            })?;
         let static_files = read_tree(&dir.join("static"), &rel_dir.join("static"))?;
         Ok(Theme {
             tera,
@@ -116,7 +118,10 @@ fn template_diagnostics(
     sources: &[(String, String)],
 ) -> Vec<Diagnostic> {
     let at_text = |tpl: &str, needle: &str, message: String| {
-        let text = sources.iter().find(|(n, _)| n == tpl).map(|(_, t)| t.as_str());
+        let text = sources
+            .iter()
+            .find(|(n, _)| n == tpl)
+            .map(|(_, t)| t.as_str());
         let (line, col) = text
             .and_then(|t| t.find(needle).map(|i| crate::error::line_col(t, i)))
             .unwrap_or((1, 1));

@@ -140,8 +140,12 @@ fn validate_references(p: &Project) -> Result<()> {
                 .ok()
                 .and_then(|t| {
                     t.lines().enumerate().find_map(|(i, l)| {
-                        l.find(needle)
-                            .map(|c| (i + 1, l[..c].trim_start_matches('\u{feff}').chars().count() + 1))
+                        l.find(needle).map(|c| {
+                            (
+                                i + 1,
+                                l[..c].trim_start_matches('\u{feff}').chars().count() + 1,
+                            )
+                        })
                     })
                 })
                 .unwrap_or((1, 1))
@@ -355,7 +359,11 @@ pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
         warnings: project
             .datasets
             .iter()
-            .flat_map(|(id, d)| d.warnings.iter().map(move |w| format!("data/{id}.csv: warning: {w}")))
+            .flat_map(|(id, d)| {
+                d.warnings
+                    .iter()
+                    .map(move |w| format!("data/{id}.csv: warning: {w}"))
+            })
             .collect(),
     };
     Ok((files, report))

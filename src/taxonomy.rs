@@ -279,6 +279,10 @@ mod tests {
         let slug = term_slug(&long);
         assert!(slug.len() <= MAX_SLUG, "{slug}");
         assert!(slug.starts_with("journal-of-a-very-long-name-journal"));
-        assert_ne!(slug, term_slug(&format!("{long} 2")), "long terms stay apart");
+        assert_ne!(
+            slug,
+            term_slug(&format!("{long} 2")),
+            "long terms stay apart"
+        );
     }
 }

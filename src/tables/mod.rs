@@ -763,7 +763,6 @@ fn format_cell(c: &Cell, digits: usize, p_col: bool, plain: bool, lang: Lang) ->
     }
 }
 
-
 /// The label of an output column in a language: the directive's own `labels` (written in the
 /// page's language), then the theme's names for standard statistics (`col_mean`, …), then the
 /// dataset's column label, then the column name itself.

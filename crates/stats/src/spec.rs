@@ -1307,13 +1307,19 @@ tolerance = 0.1
     #[test]
     fn labels_are_display_only() {
         let a = TableSpec::parse(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\n")).unwrap();
-        let b = TableSpec::parse(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = {{ mean = \"Среднее\" }}\n")).unwrap();
+        let b = TableSpec::parse(&format!(
+            "{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = {{ mean = \"Среднее\" }}\n"
+        ))
+        .unwrap();
         assert_eq!(b.labels.get("mean").map(String::as_str), Some("Среднее"));
         assert_eq!(a.canonical_hash(), b.canonical_hash());
-        let r = TableSpec::parse("id = \"tbl-x\"\ncaption = \"c\"\nlabels = { mean = \"M\" }\n").unwrap();
+        let r = TableSpec::parse("id = \"tbl-x\"\ncaption = \"c\"\nlabels = { mean = \"M\" }\n")
+            .unwrap();
         assert!(r.is_reference());
         assert_eq!(r.labels.len(), 1);
-        let e = err(&format!("{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = [1]\n"));
+        let e = err(&format!(
+            "{HEAD}op = \"describe\"\ncolumns = [\"a\"]\nlabels = [1]\n"
+        ));
         assert_eq!(e.line, 6);
     }
 

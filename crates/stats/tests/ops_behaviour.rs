@@ -83,7 +83,10 @@ fn view_selects_sorts_limits() {
     assert_eq!(t.rows[0][0], Cell::Text("Almaty".into()));
     assert_eq!(t.rows[1][0], Cell::Text("Shymkent".into()));
     assert!(t.notes.iter().any(|n| n.contains("3 of 4")));
-    assert!(!t.notes.iter().any(|n| n.contains("`cities`")), "provenance is stated by the site, not repeated in the notes");
+    assert!(
+        !t.notes.iter().any(|n| n.contains("`cities`")),
+        "provenance is stated by the site, not repeated in the notes"
+    );
 }
 
 #[test]
