@@ -13,6 +13,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v strace >/dev/null 2>&1; then
+  log "installing strace (tests/security.rs audits a build's system calls)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq strace >/dev/null; } ||
+    echo "strace could not be installed: the system-call audit will be skipped"
+fi
 
 # The dev profile compiles dependencies with optimisations (Cargo.toml), so one build serves
 # both the Rust tests and the browser tests.

@@ -29,8 +29,16 @@ fuzz_target!(|data: &[u8]| {
         .map(|(i, k)| Citation {
             items: vec![CiteItem {
                 key: k.clone(),
-                prefix: if i % 2 == 0 { String::new() } else { "see".into() },
-                locator: if i % 3 == 0 { "p. 12".into() } else { String::new() },
+                prefix: if i % 2 == 0 {
+                    String::new()
+                } else {
+                    "see".into()
+                },
+                locator: if i % 3 == 0 {
+                    "p. 12".into()
+                } else {
+                    String::new()
+                },
                 suppress_author: i % 4 == 1,
             }],
             in_text: i % 2 == 1,

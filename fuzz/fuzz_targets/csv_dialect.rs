@@ -30,8 +30,16 @@ fuzz_target!(|data: &[u8]| {
     let quote = QUOTES[((sel[0] >> 2) & 1) as usize];
     let decimal = if sel[0] & 8 != 0 { "," } else { "." };
     let thousands = THOUSANDS[((sel[0] >> 4) % 6) as usize];
-    let encoding = if sel[0] & 0x80 != 0 { "windows-1251" } else { "utf-8" };
-    let missing = if sel[1] & 1 != 0 { "[\"\", \"NA\", \"-\"]" } else { "[\"\"]" };
+    let encoding = if sel[0] & 0x80 != 0 {
+        "windows-1251"
+    } else {
+        "utf-8"
+    };
+    let missing = if sel[1] & 1 != 0 {
+        "[\"\", \"NA\", \"-\"]"
+    } else {
+        "[\"\"]"
+    };
     // Column names from the first line, split naively (quotes make the header mismatch: fine).
     let first_line = String::from_utf8_lossy(csv.split(|&b| b == b'\n').next().unwrap_or(&[]))
         .trim_end_matches('\r')
@@ -67,8 +75,15 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let ds = Arc::new(dataset);
     let lookup = |id: &str| (id == "fuzz").then(|| ds.clone());
-    let first = ds.columns.first().map(|c| c.name.clone()).unwrap_or_default();
-    let mut specs = vec![format!("id = \"tbl-f\"\ncaption = \"c\"\ndataset = \"fuzz\"\nop = \"freq\"\ncolumn = {}\n", toml_str(&first))];
+    let first = ds
+        .columns
+        .first()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let mut specs = vec![format!(
+        "id = \"tbl-f\"\ncaption = \"c\"\ndataset = \"fuzz\"\nop = \"freq\"\ncolumn = {}\n",
+        toml_str(&first)
+    )];
     if !numeric.is_empty() {
         let list: Vec<String> = numeric.iter().map(|n| toml_str(n)).collect();
         specs.push(format!(
@@ -94,7 +109,11 @@ fuzz_target!(|data: &[u8]| {
     }
     // Chart the numeric columns against the first column.
     let x: Vec<String> = ds.columns.first().map_or(Vec::new(), |c| {
-        c.values.iter().take(200).map(|v| format!("{v:?}")).collect()
+        c.values
+            .iter()
+            .take(200)
+            .map(|v| format!("{v:?}"))
+            .collect()
     });
     let series: Vec<(String, Vec<Option<f64>>)> = ds
         .columns
@@ -109,10 +128,15 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     if !series.is_empty() && !x.is_empty() {
-        let x_num: Option<Vec<f64>> = ds.columns.first().and_then(|c| {
-            c.values.iter().take(200).map(Value::as_f64).collect()
-        });
-        let data = ChartData { x, x_num: x_num.clone(), series };
+        let x_num: Option<Vec<f64>> = ds
+            .columns
+            .first()
+            .and_then(|c| c.values.iter().take(200).map(Value::as_f64).collect());
+        let data = ChartData {
+            x,
+            x_num: x_num.clone(),
+            series,
+        };
         for kind in [ChartKind::Bar, ChartKind::Line, ChartKind::Scatter] {
             if kind == ChartKind::Scatter && x_num.is_none() {
                 continue;

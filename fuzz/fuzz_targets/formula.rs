@@ -15,11 +15,23 @@ fuzz_target!(|data: &[u8]| {
                 columns: vec![
                     (
                         "x".into(),
-                        vec![Val::Num(1.5), Val::Num(-2.0), Val::Missing, Val::Num(0.0), Val::Num(1e308)],
+                        vec![
+                            Val::Num(1.5),
+                            Val::Num(-2.0),
+                            Val::Missing,
+                            Val::Num(0.0),
+                            Val::Num(1e308),
+                        ],
                     ),
                     (
                         "y".into(),
-                        vec![Val::Num(3.0), Val::Num(f64::MIN_POSITIVE), Val::Num(7.0), Val::Missing, Val::Num(-1e308)],
+                        vec![
+                            Val::Num(3.0),
+                            Val::Num(f64::MIN_POSITIVE),
+                            Val::Num(7.0),
+                            Val::Missing,
+                            Val::Num(-1e308),
+                        ],
                     ),
                     (
                         "city".into(),
@@ -33,7 +45,13 @@ fuzz_target!(|data: &[u8]| {
                     ),
                     (
                         "gdp growth".into(),
-                        vec![Val::Bool(true), Val::Bool(false), Val::Missing, Val::Num(2.0), Val::Str("1".into())],
+                        vec![
+                            Val::Bool(true),
+                            Val::Bool(false),
+                            Val::Missing,
+                            Val::Num(2.0),
+                            Val::Str("1".into()),
+                        ],
                     ),
                 ],
             };

@@ -72,7 +72,8 @@ fn unsafe_markup(html: &str) -> Option<String> {
                 break;
             }
             let start = j;
-            while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'=' | b'>' | b'/') {
+            while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'=' | b'>' | b'/')
+            {
                 j += 1;
             }
             let attr = html[start..j].to_ascii_lowercase();
@@ -96,7 +97,9 @@ fn unsafe_markup(html: &str) -> Option<String> {
             }
             let v = value.trim_start();
             if ["href", "src", "action", "formaction"].contains(&attr.as_str())
-                && ["javascript:", "vbscript:", "data:text"].iter().any(|s| v.starts_with(s))
+                && ["javascript:", "vbscript:", "data:text"]
+                    .iter()
+                    .any(|s| v.starts_with(s))
             {
                 return Some(format!("<{name} {attr}=\"{value}\">"));
             }

@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
             let chars = excerpt.chars().count();
             for &(a, b) in &ranges {
                 // Ranges count characters of the excerpt.
-                assert!(a <= b && b <= chars, "range {a}..{b} outside the excerpt ({chars} chars)");
+                assert!(
+                    a <= b && b <= chars,
+                    "range {a}..{b} outside the excerpt ({chars} chars)"
+                );
             }
             let _ = cli::highlight(&excerpt, &ranges, true);
             let _ = analyzer::analyze(text, lang);

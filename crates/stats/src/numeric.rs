@@ -495,8 +495,14 @@ pub fn round_half_away(x: f64, digits: i32) -> f64 {
 
 /// Two-sided p-value of a t statistic with `df` degrees of freedom (NaN if `df <= 0`).
 pub fn p_t(t: f64, df: f64) -> f64 {
-    if t.is_nan() || df.is_nan() || df <= 0.0 {
+    if t.is_nan() || !df_ok(df) {
         return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
+    if df > DF_NORMAL {
+        return p_z(t);
     }
     match StudentsT::new(0.0, 1.0, df) {
         Ok(d) => (2.0 * d.sf(t.abs())).min(1.0),
@@ -504,13 +510,39 @@ pub fn p_t(t: f64, df: f64) -> f64 {
     }
 }
 
+/// Degrees of freedom the distributions are evaluated with. statrs panics or never returns for
+/// some arguments (subnormal or huge degrees of freedom, infinite statistics), which formulas
+/// like `p_f(x, 1, 2)` can reach with any data: below [`DF_MIN`] the result is undefined (NaN),
+/// above [`DF_NORMAL`] the normal (or χ²) limit is used. Found by fuzzing.
+pub const DF_MIN: f64 = 1e-3;
+/// See [`DF_MIN`].
+pub const DF_NORMAL: f64 = 1e7;
+
+/// Statistics and probabilities below this are treated as 0 (statrs misbehaves near subnormals).
+const TINY: f64 = 1e-290;
+
+fn df_ok(df: f64) -> bool {
+    df.is_finite() && df >= DF_MIN
+}
+
 /// Upper-tail p-value of an F statistic.
 pub fn p_f(f: f64, d1: f64, d2: f64) -> f64 {
-    if f.is_nan() || d1.is_nan() || d2.is_nan() || d1 <= 0.0 || d2 <= 0.0 {
+    if f.is_nan() || !df_ok(d1) || !df_ok(d2) {
         return f64::NAN;
     }
-    if f <= 0.0 {
+    if f < TINY {
         return 1.0;
+    }
+    if f.is_infinite() || (f * d1).is_infinite() {
+        return 0.0;
+    }
+    if d1 > DF_NORMAL || d2 > DF_NORMAL {
+        // d1·F tends to χ²(d1) as d2 grows; no usable limit when d1 is huge too.
+        return if d2 > DF_NORMAL && d1 <= DF_NORMAL {
+            p_chi2(f * d1, d1)
+        } else {
+            f64::NAN
+        };
     }
     match FisherSnedecor::new(d1, d2) {
         Ok(d) => d.sf(f),
@@ -520,11 +552,15 @@ pub fn p_f(f: f64, d1: f64, d2: f64) -> f64 {
 
 /// Upper-tail p-value of a chi-square statistic.
 pub fn p_chi2(x: f64, df: f64) -> f64 {
-    if x.is_nan() || df.is_nan() || df <= 0.0 {
+    if x.is_nan() || !df_ok(df) || df > DF_NORMAL {
         return f64::NAN;
     }
-    if x <= 0.0 {
+    if x < TINY {
+        // sf(x) → 1 as x → 0+; statrs panics on subnormal arguments.
         return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
     }
     match ChiSquared::new(df) {
         Ok(d) => d.sf(x),
@@ -545,8 +581,11 @@ pub fn p_z(z: f64) -> f64 {
 
 /// Quantile of Student's t (`p` in (0, 1)), polished by Newton steps on the CDF.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
+    if !(p >= TINY && p < 1.0) || !df_ok(df) {
         return f64::NAN;
+    }
+    if df > DF_NORMAL {
+        return Normal::new(0.0, 1.0).map_or(f64::NAN, |d| d.inverse_cdf(p));
     }
     let Ok(d) = StudentsT::new(0.0, 1.0, df) else {
         return f64::NAN;
@@ -578,6 +617,37 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distributions_never_panic_or_hang_on_extreme_arguments() {
+        // Found by the `formula` fuzz target: `p_f(x, 2, 2)` with x = 1e308 panicked inside
+        // statrs; subnormal or huge degrees of freedom panicked or never returned.
+        assert_eq!(p_f(1e308, 2.0, 2.0), 0.0);
+        let vals = [
+            f64::NEG_INFINITY, -1e308, -1.0, -0.0, 0.0, 5e-324, 1e-308, 1e-10, 1e-3, 0.01, 0.5,
+            0.999_999_999, 1.0, 2.0, 37.5, 1e4, 1e7, 1.000_000_1e7, 1e10, 1e308, f64::INFINITY,
+            f64::NAN,
+        ];
+        let start = std::time::Instant::now();
+        for &a in &vals {
+            let _ = p_z(a);
+            for &b in &vals {
+                let (t, c, q) = (p_t(a, b), p_chi2(a, b), t_quantile(a, b));
+                for p in [t, c] {
+                    assert!(p.is_nan() || (0.0..=1.0).contains(&p), "{a} {b}: {p}");
+                }
+                let _ = q;
+                for &c in &vals {
+                    let f = p_f(a, b, c);
+                    assert!(f.is_nan() || (0.0..=1.0).contains(&f), "{a} {b} {c}: {f}");
+                }
+            }
+        }
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+        // Ordinary arguments are unchanged.
+        assert!((p_t(2.0, 10.0) - 0.073_388_034_770_740_73).abs() < 1e-12);
+        assert!((t_quantile(0.975, 1e8) - 1.959_963_984_540_054).abs() < 1e-9);
+    }
 
     #[test]
     fn rounding() {
