@@ -624,8 +624,27 @@ mod tests {
         // statrs; subnormal or huge degrees of freedom panicked or never returned.
         assert_eq!(p_f(1e308, 2.0, 2.0), 0.0);
         let vals = [
-            f64::NEG_INFINITY, -1e308, -1.0, -0.0, 0.0, 5e-324, 1e-308, 1e-10, 1e-3, 0.01, 0.5,
-            0.999_999_999, 1.0, 2.0, 37.5, 1e4, 1e7, 1.000_000_1e7, 1e10, 1e308, f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1e308,
+            -1.0,
+            -0.0,
+            0.0,
+            5e-324,
+            1e-308,
+            1e-10,
+            1e-3,
+            0.01,
+            0.5,
+            0.999_999_999,
+            1.0,
+            2.0,
+            37.5,
+            1e4,
+            1e7,
+            1.000_000_1e7,
+            1e10,
+            1e308,
+            f64::INFINITY,
             f64::NAN,
         ];
         let start = std::time::Instant::now();
