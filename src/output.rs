@@ -10,15 +10,100 @@ use crate::error::{Error, Result};
 
 /// The files of a built site: path relative to the output root → bytes. A map keeps the output
 /// order-independent and makes duplicate paths impossible.
+///
+/// In memory by default (`check`, `cite`, `table` and the tests read the files back). A build that
+/// writes its output uses [`SiteFiles::staged`] instead: every file then goes straight to disk,
+/// into a staging directory beside the output, and only its path is kept, so a 100,000-page site
+/// is never held in memory. The staging directory is removed if the build fails (on drop) and
+/// swapped in by [`SiteFiles::write_atomically`] if it succeeds.
 #[derive(Debug, Default)]
 pub struct SiteFiles {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Body>,
+    staging: Option<PathBuf>,
+    /// The first failed write into the staging directory, reported when the build commits.
+    write_error: Option<Error>,
+    /// Whether dropping this set removes the staging directory (false for a [`SiteFiles::part`]).
+    owns_staging: bool,
+}
+
+#[derive(Debug)]
+enum Body {
+    Memory(Vec<u8>),
+    /// Already written into the staging directory.
+    Staged,
 }
 
 impl SiteFiles {
-    /// Add a file; a later file at the same path replaces the earlier one.
+    /// Files written straight into a fresh staging directory for `out` (see the type's docs).
+    pub fn staged(out: &Path) -> Result<SiteFiles> {
+        let (parent, name) = split_output(out);
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        clean_stale(&parent, &name);
+        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let _ = remove_tree(&staging);
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(SiteFiles {
+            files: BTreeMap::new(),
+            staging: Some(staging),
+            write_error: None,
+            owns_staging: true,
+        })
+    }
+
+    /// The staging directory of a staged set: files may be written there directly (from
+    /// parallel workers) and then recorded with [`SiteFiles::add_staged`].
+    pub fn staging_dir(&self) -> Option<&Path> {
+        self.staging.as_deref()
+    }
+
+    /// Write one file under `dir` (creating its directories).
+    pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = dir.join(rel);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Record a file that a worker has already written into [`SiteFiles::staging_dir`].
+    pub fn add_staged(&mut self, path: impl Into<String>) {
+        self.files.insert(path.into(), Body::Staged);
+    }
+
+    /// Add a file; a later file at the same path replaces the earlier one. In a staged set the
+    /// file is written at once; a write error is kept and reported by `write_atomically`.
     pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), bytes.into());
+        let path = path.into();
+        let body = match &self.staging {
+            None => Body::Memory(bytes.into()),
+            Some(dir) => match Self::write_file(dir, &path, &bytes.into()) {
+                Ok(()) => Body::Staged,
+                Err(e) => {
+                    self.write_error.get_or_insert(e);
+                    Body::Staged
+                }
+            },
+        };
+        self.files.insert(path, body);
+    }
+
+    /// An empty set that writes where this one does, for a stage that runs in parallel with
+    /// others; merge it back with [`SiteFiles::extend`].
+    pub fn part(&self) -> SiteFiles {
+        SiteFiles {
+            files: BTreeMap::new(),
+            staging: self.staging.clone(),
+            write_error: None,
+            owns_staging: false,
+        }
+    }
+
+    /// Merge another set of files (a [`SiteFiles::part`] of this one, or an in-memory set).
+    pub fn extend(&mut self, mut other: SiteFiles) {
+        if let Some(e) = other.write_error.take() {
+            self.write_error.get_or_insert(e);
+        }
+        self.files.append(&mut other.files);
     }
 
     /// Whether a path exists.
@@ -26,9 +111,12 @@ impl SiteFiles {
         self.files.contains_key(path)
     }
 
-    /// A file's bytes.
+    /// A file's bytes (`None` for a file already written to a staging directory).
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        match self.files.get(path) {
+            Some(Body::Memory(b)) => Some(b),
+            _ => None,
+        }
     }
 
     /// Number of files.
@@ -38,56 +126,101 @@ impl SiteFiles {
 
     /// Whether there are no files.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 
-    /// Iterate over (path, bytes) in path order.
+    /// Every path, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Iterate over the (path, bytes) held in memory, in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
-    }
-
-    /// Merge another set of files into this one.
-    pub fn extend(&mut self, other: SiteFiles) {
-        self.files.extend(other.files);
+        self.files.iter().filter_map(|(k, v)| match v {
+            Body::Memory(b) => Some((k.as_str(), b.as_slice())),
+            _ => None,
+        })
     }
 
     /// Write every file into `out`, atomically replacing its previous content.
-    pub fn write_atomically(&self, out: &Path) -> Result<()> {
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let name = out
-            .file_name()
-            .map_or("public".into(), |n| n.to_string_lossy().into_owned());
-        clean_stale(parent, &name);
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&staging);
+    pub fn write_atomically(mut self, out: &Path) -> Result<()> {
+        if let Some(e) = self.write_error.take() {
+            return Err(e);
+        }
+        let staging = match self.staging.take() {
+            Some(dir) => dir,
+            None => {
+                let (parent, name) = split_output(out);
+                std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+                clean_stale(&parent, &name);
+                let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+                let _ = remove_tree(&dir);
+                dir
+            }
+        };
         let result = self
             .write_into(&staging)
             .and_then(|()| swap_in(&staging, out));
         if result.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
+            let _ = remove_tree(&staging);
         }
         result
     }
 
     fn write_into(&self, dir: &Path) -> Result<()> {
         let dirs: std::collections::BTreeSet<PathBuf> = self
-            .files
-            .keys()
-            .filter_map(|p| Path::new(p).parent().map(|d| dir.join(d)))
+            .iter()
+            .filter_map(|(p, _)| Path::new(p).parent().map(|d| dir.join(d)))
             .collect();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         for d in &dirs {
             std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
         }
-        self.files.par_iter().try_for_each(|(rel, bytes)| {
+        let in_memory: Vec<(&str, &[u8])> = self.iter().collect();
+        in_memory.par_iter().try_for_each(|(rel, bytes)| {
             let path = dir.join(rel);
             std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
         })
     }
+}
+
+impl Drop for SiteFiles {
+    /// A staged set that was never committed belongs to a failed build: remove its files.
+    fn drop(&mut self) {
+        if let Some(dir) = self.staging.take().filter(|_| self.owns_staging) {
+            let _ = remove_tree(&dir);
+        }
+    }
+}
+
+/// The output's parent directory and file name.
+fn split_output(out: &Path) -> (PathBuf, String) {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = out
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// Remove a directory tree, subdirectories in parallel: removing the previous site of 70,000
+/// files one by one took longer than building the new one.
+pub fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return std::fs::remove_file(dir);
+    }
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.flatten().collect();
+    entries.par_iter().for_each(|e| {
+        let _ = match e.file_type() {
+            Ok(t) if t.is_dir() => remove_tree(&e.path()),
+            _ => std::fs::remove_file(e.path()),
+        };
+    });
+    std::fs::remove_dir(dir)
 }
 
 /// Remove staging and retired directories left by killed builds.
@@ -105,7 +238,7 @@ fn clean_stale(parent: &Path, name: &str) {
             if pid.is_some_and(process_alive) && pid != Some(std::process::id()) {
                 continue;
             }
-            let _ = std::fs::remove_dir_all(e.path());
+            let _ = remove_tree(&e.path());
         }
     }
 }
@@ -122,13 +255,13 @@ fn swap_in(staging: &Path, out: &Path) -> Result<()> {
     }
     if exchange(staging, out) {
         // `staging` now holds the previous site.
-        let _ = std::fs::remove_dir_all(staging);
+        let _ = remove_tree(staging);
         return Ok(());
     }
     let retired = PathBuf::from(format!("{}.old-{}", staging.display(), std::process::id()));
     std::fs::rename(out, &retired).map_err(|e| Error::io(out, e))?;
     std::fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
-    let _ = std::fs::remove_dir_all(&retired);
+    let _ = remove_tree(&retired);
     Ok(())
 }
 
@@ -184,5 +317,63 @@ mod tests {
         assert!(out.join("deep/a/b.txt").exists());
         let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no staging directories left behind");
+    }
+
+    #[test]
+    fn a_staged_set_writes_at_once_and_vanishes_unless_committed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let mut old = SiteFiles::default();
+        old.add("index.html", "old");
+        old.write_atomically(&out).unwrap();
+        {
+            let mut staged = SiteFiles::staged(&out).unwrap();
+            staged.add("a/b.html", "new");
+            let dir = staged.staging_dir().unwrap().to_path_buf();
+            assert_eq!(
+                std::fs::read_to_string(dir.join("a/b.html")).unwrap(),
+                "new"
+            );
+            assert_eq!(staged.get("a/b.html"), None, "not kept in memory");
+            // A failed build drops its set: the staging directory goes, the old site stays.
+        }
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+
+        let mut staged = SiteFiles::staged(&out).unwrap();
+        let mut part = staged.part();
+        part.add("search/x.json", "{}");
+        SiteFiles::write_file(staged.staging_dir().unwrap(), "p.html", b"page").unwrap();
+        staged.add_staged("p.html");
+        staged.extend(part);
+        drop(staged.part()); // a part never removes the shared directory
+        let paths: Vec<&str> = staged.paths().collect();
+        assert_eq!(paths, ["p.html", "search/x.json"]);
+        staged.write_atomically(&out).unwrap();
+        assert!(!out.join("index.html").exists());
+        assert_eq!(std::fs::read_to_string(out.join("p.html")).unwrap(), "page");
+        assert!(out.join("search/x.json").exists());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_staged_write_is_reported_and_keeps_the_old_site() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let mut old = SiteFiles::default();
+        old.add("index.html", "old");
+        old.write_atomically(&out).unwrap();
+        let mut staged = SiteFiles::staged(&out).unwrap();
+        staged.add("f", "a file");
+        staged.add("f/g", "under a file: cannot be written");
+        assert!(staged.write_atomically(&out).is_err());
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 }

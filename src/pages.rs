@@ -4,8 +4,8 @@
 //! works under any base path. Pages that have no translation in a language still exist there,
 //! with a visible note linking the versions that do exist.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::markdown::escape_text;
 use crate::output::SiteFiles;
 use crate::render::json_for_script;
-use crate::site::{Project, RenderedDoc};
+use crate::site::{timed, Project, RenderedDoc};
 use crate::tables::Computed;
 use crate::taxonomy::{self, Kind};
 
@@ -43,6 +43,69 @@ pub struct SiteRender<'a> {
     /// Citation facts computed once per build (versions, the knowledge base's citation).
     pub cite: crate::cite::site::SiteCite,
     live_reload: bool,
+    /// Every taxonomy in every language, built once (term pages, the home page and the
+    /// language switcher of keyword pages all need them).
+    taxonomies: BTreeMap<(Kind, Lang), taxonomy::Terms>,
+    /// The keyword slugs of each language (keyword terms differ between languages).
+    keyword_slugs: HashMap<Lang, HashSet<String>>,
+    /// Position of each article in `p.content.articles`, by slug.
+    article_pos: HashMap<&'a str, usize>,
+}
+
+/// A page to render. Its context is built on a worker thread right before rendering and dropped
+/// right after, so a build never holds more than a few page contexts at once (at 100,000 pages
+/// holding them all would take gigabytes).
+type Job<'r> = Box<dyn FnOnce() -> Vec<PageJob> + Send + 'r>;
+
+/// Every taxonomy of the site in each of its languages.
+fn all_taxonomies(p: &Project) -> BTreeMap<(Kind, Lang), taxonomy::Terms> {
+    let keys: Vec<(Kind, Lang)> = p
+        .config
+        .langs()
+        .into_iter()
+        .flat_map(|l| Kind::ALL.into_iter().map(move |k| (k, l)))
+        .collect();
+    keys.into_par_iter()
+        .map(|(k, l)| {
+            (
+                (k, l),
+                taxonomy::build(k, &p.content.articles, &p.config, l),
+            )
+        })
+        .collect()
+}
+
+fn keyword_slugs(t: &BTreeMap<(Kind, Lang), taxonomy::Terms>) -> HashMap<Lang, HashSet<String>> {
+    t.iter()
+        .filter(|((k, _), _)| *k == Kind::Keywords)
+        .map(|((_, l), terms)| (*l, terms.iter().map(|t| t.slug.clone()).collect()))
+        .collect()
+}
+
+/// Build every page's context and render it, in parallel; a staged build writes each page into
+/// `stage` at once and keeps only its path.
+fn render_pages(
+    p: &Project,
+    jobs: Vec<Job<'_>>,
+    stage: Option<&Path>,
+) -> Vec<(String, Result<Option<String>>)> {
+    timed("  page contexts and templates", || {
+        jobs.into_par_iter()
+            .flat_map_iter(|job| job())
+            .map(|j| {
+                let html = p.theme.render(j.template, &j.ctx);
+                drop(j.ctx);
+                let kept = match (&stage, html) {
+                    (Some(dir), Ok(h)) => {
+                        SiteFiles::write_file(dir, &j.path, h.as_bytes()).map(|()| None)
+                    }
+                    (None, Ok(h)) => Ok(Some(h)),
+                    (_, Err(e)) => Err(e),
+                };
+                (j.path, kept)
+            })
+            .collect()
+    })
 }
 
 /// Render every page and file of the site.
@@ -51,7 +114,9 @@ pub fn render_site(
     computed: &Computed,
     docs: &BTreeMap<PathBuf, RenderedDoc>,
     live_reload: bool,
+    mut files: SiteFiles,
 ) -> Result<SiteFiles> {
+    let taxonomies = all_taxonomies(p);
     let r = SiteRender {
         p,
         computed,
@@ -60,24 +125,45 @@ pub fn render_site(
         base_url: p.config.base_url_slash(),
         cite: crate::cite::site::SiteCite::new(p),
         live_reload,
+        keyword_slugs: keyword_slugs(&taxonomies),
+        taxonomies,
+        article_pos: p
+            .content
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.slug.as_str(), i))
+            .collect(),
     };
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     for lang in p.config.langs() {
         r.jobs_for_lang(lang, &mut jobs);
     }
-    jobs.push(r.not_found_job());
-    let rendered: Vec<(String, Result<String>)> = jobs
-        .into_par_iter()
-        .map(|j| (j.path, p.theme.render(j.template, &j.ctx)))
-        .collect();
-    let mut files = SiteFiles::default();
+    jobs.push(Box::new(|| vec![r.not_found_job()]));
+    // A staged build writes each page as soon as it is rendered (see `SiteFiles::staged`).
+    let stage = files.staging_dir().map(Path::to_path_buf);
+    // The search index is built beside the pages: tantivy's writer is sequential, so the
+    // pages keep the other core busy meanwhile.
+    let mut search_files = files.part();
+    let (rendered, search) = rayon::join(
+        || render_pages(p, jobs, stage.as_deref()),
+        || {
+            timed("  search index (beside the pages)", || {
+                crate::search::export::write_site(p, computed, docs, &mut search_files)
+            })
+        },
+    );
     let mut diags = Diagnostics::default();
     for (path, html) in rendered {
-        if let Some(h) = diags.collect(html)? {
-            files.add(path, h);
+        match diags.collect(html)? {
+            Some(Some(h)) => files.add(path, h),
+            Some(None) => files.add_staged(path),
+            None => {}
         }
     }
     diags.finish()?;
+    search?;
+    files.extend(search_files);
     for (name, bytes) in &p.theme.static_files {
         files.add(format!("static/{name}"), bytes.clone());
     }
@@ -86,9 +172,12 @@ pub fn render_site(
     }
     r.hosting_files(&mut files);
     r.article_downloads(&mut files);
-    computed.write_files(&r, &mut files)?;
-    r.cite.write_files(p, &computed.cite_refs(), &mut files);
-    crate::search::export::write_site(p, computed, docs, &mut files)?;
+    timed("  table and dataset files", || {
+        computed.write_files(&r, &mut files)
+    })?;
+    timed("  citation files", || {
+        r.cite.write_files(p, &computed.cite_refs(), &mut files)
+    });
     Ok(files)
 }
 
@@ -219,44 +308,58 @@ impl<'a> SiteRender<'a> {
         json!({"@type": "BreadcrumbList", "itemListElement": list})
     }
 
-    fn jobs_for_lang(&self, lang: Lang, jobs: &mut Vec<PageJob>) {
-        jobs.push(self.home_job(lang));
-        jobs.push(self.article_list_job(lang));
+    fn jobs_for_lang<'r>(&'r self, lang: Lang, jobs: &mut Vec<Job<'r>>) {
+        jobs.push(Box::new(move || vec![self.home_job(lang)]));
+        jobs.push(Box::new(move || vec![self.article_list_job(lang)]));
         for a in &self.p.content.articles {
-            jobs.push(self.article_job(lang, a));
+            jobs.push(Box::new(move || vec![self.article_job(lang, a)]));
         }
         for page in &self.p.content.pages {
-            jobs.push(self.free_page_job(lang, page));
+            jobs.push(Box::new(move || vec![self.free_page_job(lang, page)]));
         }
-        let articles = &self.p.content.articles;
         for kind in Kind::ALL {
-            let terms = taxonomy::build(kind, articles, &self.p.config, lang);
-            jobs.push(self.taxonomy_index_job(lang, kind, &terms));
-            for term in &terms {
-                jobs.push(self.term_job(lang, kind, term));
+            let terms = self.terms(kind, lang);
+            jobs.push(Box::new(move || {
+                vec![self.taxonomy_index_job(lang, kind, terms)]
+            }));
+            for term in terms {
+                jobs.push(Box::new(move || vec![self.term_job(lang, kind, term)]));
             }
         }
-        jobs.push(self.simple_job(
-            lang,
-            "search/",
-            "search.html",
-            "search_title",
-            "search_intro",
-        ));
-        for (path, template, ctx) in crate::cite::site::page_jobs(self, lang) {
-            jobs.push(PageJob {
-                path,
-                template,
-                ctx,
-            });
-        }
-        for (path, template, ctx) in self.computed.page_jobs(self, lang) {
-            jobs.push(PageJob {
-                path,
-                template,
-                ctx,
-            });
-        }
+        jobs.push(Box::new(move || {
+            vec![self.simple_job(
+                lang,
+                "search/",
+                "search.html",
+                "search_title",
+                "search_intro",
+            )]
+        }));
+        let job = |(path, template, ctx)| PageJob {
+            path,
+            template,
+            ctx,
+        };
+        jobs.push(Box::new(move || {
+            crate::cite::site::page_jobs(self, lang)
+                .into_iter()
+                .map(job)
+                .collect()
+        }));
+        jobs.push(Box::new(move || {
+            self.computed
+                .page_jobs(self, lang)
+                .into_iter()
+                .map(job)
+                .collect()
+        }));
+    }
+
+    /// The terms of a taxonomy in a language (empty for a language the site does not have).
+    pub fn terms(&self, kind: Kind, lang: Lang) -> &[taxonomy::Term] {
+        self.taxonomies
+            .get(&(kind, lang))
+            .map_or(&[], Vec::as_slice)
     }
 
     fn out_path(lang: Lang, path: &str) -> String {
@@ -341,9 +444,8 @@ impl<'a> SiteRender<'a> {
             .take(6)
             .map(|a| self.article_card(lang, a))
             .collect();
-        let topics = taxonomy::build(Kind::Topics, &self.p.content.articles, cfg, lang);
-        let topics: Vec<Value> = topics.iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("topics/{}/", t.slug))})).collect();
-        let issues = taxonomy::build(Kind::Issues, &self.p.content.articles, cfg, lang);
+        let topics: Vec<Value> = self.terms(Kind::Topics, lang).iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("topics/{}/", t.slug))})).collect();
+        let issues = self.terms(Kind::Issues, lang);
         let (matched, mismatched) = self.computed.check_counts();
         ctx.insert("featured", &featured);
         ctx.insert("latest", &latest);
@@ -553,9 +655,9 @@ impl<'a> SiteRender<'a> {
                 .langs()
                 .into_iter()
                 .filter(|l| {
-                    taxonomy::build(kind, &self.p.content.articles, &self.p.config, *l)
-                        .iter()
-                        .any(|t| t.slug == term.slug)
+                    self.keyword_slugs
+                        .get(l)
+                        .is_some_and(|set| set.contains(&term.slug))
                 })
                 .collect()
         } else {
@@ -569,13 +671,17 @@ impl<'a> SiteRender<'a> {
             &available,
             Some(&format!("{}/", kind.slug())),
         );
-        let cards: Vec<Value> = self
-            .p
-            .content
+        // In the order of `content.articles`, as every list of the site.
+        let mut positions: Vec<usize> = term
             .articles
             .iter()
-            .filter(|a| term.articles.contains(&a.slug))
-            .map(|a| self.article_card(lang, a))
+            .filter_map(|slug| self.article_pos.get(slug.as_str()).copied())
+            .collect();
+        positions.sort_unstable();
+        let articles = &self.p.content.articles;
+        let cards: Vec<Value> = positions
+            .into_iter()
+            .map(|i| self.article_card(lang, &articles[i]))
             .collect();
         ctx.insert("articles", &cards);
         ctx.insert("heading", &term.label);
@@ -636,9 +742,8 @@ impl<'a> SiteRender<'a> {
         let mut sm = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
         let langs = self.p.config.langs();
         let mut paths: Vec<&str> = files
-            .iter()
-            .filter(|(p, _)| p.ends_with("index.html"))
-            .map(|(p, _)| p)
+            .paths()
+            .filter(|p| p.ends_with("index.html"))
             .filter(|p| !p.starts_with("ru/") && !p.starts_with("kk/"))
             .collect();
         paths.sort();

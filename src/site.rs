@@ -341,16 +341,23 @@ pub fn render_docs(p: &Project, computed: &Computed) -> Result<BTreeMap<PathBuf,
     Ok(out)
 }
 
-/// Stages 1–3: everything but writing. Used by `build` and `check`.
+/// Stages 1–3 in memory: everything but writing. Used by `check`, `cite` and `table`.
 pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
+    build_into(opts, SiteFiles::default())
+}
+
+/// Stages 1–3 into `files` (in memory, or staged on disk by `build`).
+fn build_into(opts: &BuildOptions, files: SiteFiles) -> Result<(SiteFiles, BuildReport)> {
     let start = Instant::now();
-    let project = load(opts)?;
-    let computed = compute(&project)?;
-    let docs = render_docs(&project, &computed)?;
-    let files = crate::pages::render_site(&project, &computed, &docs, opts.live_reload)?;
+    let project = timed("load", || load(opts))?;
+    let computed = timed("compute", || compute(&project))?;
+    let docs = timed("render documents", || render_docs(&project, &computed))?;
+    let files = timed("render site", || {
+        crate::pages::render_site(&project, &computed, &docs, opts.live_reload, files)
+    })?;
     let (matched, mismatched) = computed.check_counts();
     let report = BuildReport {
-        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        pages: files.paths().filter(|p| p.ends_with(".html")).count(),
         files: files.len(),
         tables: computed.table_count(),
         checks_matched: matched,
@@ -371,11 +378,24 @@ pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
 
 /// Build and write the site. On any error the previous output is left untouched.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
-    let (files, mut report) = build_files(opts)?;
     guard_output(&opts.root, &opts.output)?;
-    files.write_atomically(&opts.output)?;
+    let staged = SiteFiles::staged(&opts.output)?;
+    let (files, mut report) = build_into(opts, staged)?;
+    timed("write", || files.write_atomically(&opts.output))?;
     report.elapsed = report.elapsed.max(Duration::from_nanos(1));
     Ok(report)
+}
+
+/// Run `f`, printing its wall time on stderr when `BILIM_TIMINGS` is set: the per-stage figures
+/// of docs/performance.md come from it.
+pub fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    if std::env::var_os("BILIM_TIMINGS").is_none() {
+        return f();
+    }
+    let start = Instant::now();
+    let value = f();
+    eprintln!("timing: {label}: {:.3} s", start.elapsed().as_secs_f64());
+    value
 }
 
 /// Refuse outputs that would destroy the project (the root itself, `content/`, …).

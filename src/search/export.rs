@@ -236,9 +236,11 @@ pub fn write_site(
     files: &mut SiteFiles,
 ) -> Result<()> {
     let start = std::time::Instant::now();
-    let corpus = super::corpus(p, computed, docs);
-    let index = Index::build(&corpus, None)?;
-    write(&index, &corpus, files)?;
+    let corpus = crate::site::timed("    search corpus", || super::corpus(p, computed, docs));
+    let index = crate::site::timed("    search analysis and tantivy", || {
+        Index::build(&corpus, None)
+    })?;
+    crate::site::timed("    search static index", || write(&index, &corpus, files))?;
     if std::env::var_os("BILIM_SEARCH_TIMING").is_some() {
         eprintln!(
             "search index: {} documents in {:.3} s",

@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use rayon::prelude::*;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::{
@@ -171,6 +172,34 @@ impl Index {
         let mut writer = builder
             .single_segment_index_writer(directory, 100_000_000)
             .map_err(err)?;
+        // Analysis (normalising, stemming, folding) is most of the work and needs no index:
+        // it runs on every core, a batch at a time so that few analysed documents wait in
+        // memory; tantivy's single-segment writer then adds them in order.
+        let analysed = |d: &SearchDoc| {
+            [
+                simple_field(&d.title, d.lang),
+                simple_field(&d.keywords.join("\n"), d.lang),
+                simple_field(&d.authors.join("\n"), d.lang),
+                body_field(d),
+            ]
+        };
+        for batch in corpus.docs.chunks(256) {
+            let fields: Vec<[PreTokenizedString; 4]> = batch.par_iter().map(analysed).collect();
+            for (d, fields) in batch.iter().zip(fields) {
+                Self::add(&mut writer, d, fields, corpus, &schema)?;
+            }
+        }
+        let index = writer.finalize().map_err(err)?;
+        Self::from_index(index)
+    }
+
+    fn add(
+        writer: &mut tantivy::SingleSegmentIndexWriter,
+        d: &SearchDoc,
+        fields: [PreTokenizedString; 4],
+        corpus: &Corpus,
+        schema: &Schema,
+    ) -> Result<()> {
         let f = |n: &str| schema.get_field(n).map_err(err);
         let text = [f("title")?, f("keywords")?, f("authors")?, f("body")?];
         let (doc_f, url_f, title_f, chunk_f, facet_f) = (
@@ -180,12 +209,11 @@ impl Index {
             f("chunk")?,
             f("facet")?,
         );
-        for d in &corpus.docs {
+        {
             let mut doc = TantivyDocument::default();
-            doc.add_pre_tokenized_text(text[0], simple_field(&d.title, d.lang));
-            doc.add_pre_tokenized_text(text[1], simple_field(&d.keywords.join("\n"), d.lang));
-            doc.add_pre_tokenized_text(text[2], simple_field(&d.authors.join("\n"), d.lang));
-            doc.add_pre_tokenized_text(text[3], body_field(d));
+            for (field, value) in text.into_iter().zip(fields) {
+                doc.add_pre_tokenized_text(field, value);
+            }
             doc.add_u64(doc_f, u64::from(d.id));
             doc.add_text(url_f, &d.url);
             doc.add_text(title_f, &d.title);
@@ -203,8 +231,7 @@ impl Index {
             }
             writer.add_document(doc).map_err(err)?;
         }
-        let index = writer.finalize().map_err(err)?;
-        Self::from_index(index)
+        Ok(())
     }
 
     /// Open an index written by [`Index::build`].

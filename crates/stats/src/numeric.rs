@@ -581,7 +581,7 @@ pub fn p_z(z: f64) -> f64 {
 
 /// Quantile of Student's t (`p` in (0, 1)), polished by Newton steps on the CDF.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    if !(p >= TINY && p < 1.0) || !df_ok(df) {
+    if !((TINY..1.0).contains(&p) && df_ok(df)) {
         return f64::NAN;
     }
     if df > DF_NORMAL {
