@@ -18,6 +18,7 @@ pub mod content;
 pub mod error;
 pub mod fsguard;
 pub mod i18n;
+pub mod incremental;
 pub mod markdown;
 pub mod output;
 pub mod pages;

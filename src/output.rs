@@ -1,7 +1,7 @@
 //! Writing the built site: into a staging directory beside the output, swapped in only when
 //! the whole build succeeded, so a failed or killed build never leaves a half-written site.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -165,6 +165,77 @@ impl SiteFiles {
             let _ = remove_tree(&staging);
         }
         result
+    }
+
+    /// Make `out` hold exactly these files, writing only those whose bytes differ from what
+    /// `written` (path → hash, updated here) says this process last wrote there, and removing the
+    /// files no longer produced. Used by incremental rebuilds; each file is replaced atomically
+    /// (written beside, then renamed), so a reader never sees half a page. The first call (empty
+    /// `written`) writes the whole directory atomically.
+    pub fn sync_into(
+        self,
+        out: &Path,
+        written: &mut HashMap<String, u64>,
+    ) -> Result<(usize, usize)> {
+        let hashes: HashMap<String, u64> = self
+            .iter()
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|(p, b)| (p.to_string(), crate::incremental::hash_of(b)))
+            .collect();
+        if written.is_empty() || !out.is_dir() {
+            let n = hashes.len();
+            self.write_atomically(out)?;
+            *written = hashes;
+            return Ok((n, 0));
+        }
+        let changed: Vec<(&str, &[u8])> = self
+            .iter()
+            .filter(|(p, _)| written.get(*p) != hashes.get(*p))
+            .collect();
+        let stale: Vec<String> = written
+            .keys()
+            .filter(|p| !hashes.contains_key(*p))
+            .cloned()
+            .collect();
+        // Forget first: a file whose write fails is written again by the next build.
+        for (p, _) in &changed {
+            written.remove(*p);
+        }
+        changed.par_iter().try_for_each(|(rel, bytes)| {
+            let path = out.join(rel);
+            if let Some(d) = path.parent() {
+                std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+            }
+            let tmp = path.with_file_name(format!(
+                ".{}.bilim-tmp",
+                path.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            ));
+            std::fs::write(&tmp, bytes)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| Error::io(&path, e))
+        })?;
+        for rel in &stale {
+            let path = out.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+            written.remove(rel);
+            // Directories the removed file leaves empty go too (a clean build has none).
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != out && d.starts_with(out)) {
+                if std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        let n = changed.len();
+        *written = hashes;
+        Ok((n, stale.len()))
     }
 
     fn write_into(&self, dir: &Path) -> Result<()> {

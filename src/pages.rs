@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -35,7 +36,7 @@ pub struct SiteRender<'a> {
     /// Computed tables.
     pub computed: &'a Computed,
     /// Rendered Markdown by source path.
-    pub docs: &'a BTreeMap<PathBuf, RenderedDoc>,
+    pub docs: &'a BTreeMap<PathBuf, Arc<RenderedDoc>>,
     /// Base path, e.g. `/repo/`.
     pub base: String,
     /// Absolute base URL with trailing slash.
@@ -112,9 +113,10 @@ fn render_pages(
 pub fn render_site(
     p: &Project,
     computed: &Computed,
-    docs: &BTreeMap<PathBuf, RenderedDoc>,
+    docs: &BTreeMap<PathBuf, Arc<RenderedDoc>>,
     live_reload: bool,
     mut files: SiteFiles,
+    memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
     let taxonomies = all_taxonomies(p);
     let r = SiteRender {
@@ -149,7 +151,7 @@ pub fn render_site(
         || render_pages(p, jobs, stage.as_deref()),
         || {
             timed("  search index (beside the pages)", || {
-                crate::search::export::write_site(p, computed, docs, &mut search_files)
+                crate::search::export::write_site(p, computed, docs, &mut search_files, memo)
             })
         },
     );

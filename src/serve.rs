@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use notify::{RecursiveMode, Watcher};
 
 use crate::error::{Error, Result};
+use crate::incremental::Session;
 use crate::markdown::escape_text;
-use crate::site::{build, BuildOptions};
+use crate::site::BuildOptions;
 
 /// The live-reload client: long-polls the server and reloads the page when a build finishes.
 pub const LIVERELOAD_JS: &str = r#"(() => {
@@ -58,9 +59,12 @@ pub fn serve(root: &Path, port: u16, quiet: bool) -> Result<()> {
         error: Mutex::new(None),
         changed: (Mutex::new(0), Condvar::new()),
     });
-    rebuild(&opts, &shared, quiet);
+    // One session for the whole run: each rebuild reuses what the previous one computed and
+    // rewrites only the files that changed (see `crate::incremental`).
+    let mut session = Session::new(opts);
+    rebuild(&mut session, &shared, quiet);
     eprintln!("serving {base_url} (Ctrl-C to stop)");
-    spawn_watcher(root, opts, shared.clone(), quiet)?;
+    spawn_watcher(root, session, shared.clone(), quiet)?;
     for request in server.incoming_requests() {
         let shared = shared.clone();
         let out = out.clone();
@@ -69,16 +73,19 @@ pub fn serve(root: &Path, port: u16, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn rebuild(opts: &BuildOptions, shared: &Shared, quiet: bool) {
+fn rebuild(session: &mut Session, shared: &Shared, quiet: bool) {
     let start = Instant::now();
-    match build(opts) {
-        Ok(report) => {
+    match session.rebuild() {
+        Ok(r) => {
             *shared.error.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if !quiet {
                 eprintln!(
-                    "rebuilt {} pages in {} ms",
-                    report.pages,
-                    start.elapsed().as_millis()
+                    "rebuilt {} pages in {} ms ({} documents rendered, {} files written, {} removed)",
+                    r.report.pages,
+                    start.elapsed().as_millis(),
+                    r.docs_rendered,
+                    r.written,
+                    r.removed
                 );
             }
         }
@@ -93,7 +100,12 @@ fn rebuild(opts: &BuildOptions, shared: &Shared, quiet: bool) {
     cv.notify_all();
 }
 
-fn spawn_watcher(root: &Path, opts: BuildOptions, shared: Arc<Shared>, quiet: bool) -> Result<()> {
+fn spawn_watcher(
+    root: &Path,
+    mut session: Session,
+    shared: Arc<Shared>,
+    quiet: bool,
+) -> Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         // A build reads every source, and reading is reported too (inotify's open and
@@ -119,7 +131,7 @@ fn spawn_watcher(root: &Path, opts: BuildOptions, shared: Arc<Shared>, quiet: bo
         // Debounce: after the first event, wait until 150 ms pass without another.
         while rx.recv().is_ok() {
             while rx.recv_timeout(Duration::from_millis(150)).is_ok() {}
-            rebuild(&opts, &shared, quiet);
+            rebuild(&mut session, &shared, quiet);
         }
     });
     Ok(())

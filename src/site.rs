@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,6 +18,7 @@ use crate::config::SiteConfig;
 use crate::content::{Content, Document};
 use crate::error::{Diagnostics, Error, Result};
 use crate::i18n::{Date, Lang};
+use crate::incremental::{hash_of, Memo};
 use crate::markdown::{self, Citation, Rendered, Resolver};
 use crate::output::SiteFiles;
 use crate::render::Theme;
@@ -291,6 +293,10 @@ pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<Re
         p.bibliography
             .format_page(&citations, style_for(&p.config, doc.lang), doc.lang);
     body.html = replace_markers(&body.html, &formatted.citations);
+    // Every document stays in memory until the pages are written: drop the growth slack.
+    body.html.shrink_to_fit();
+    body.plain.shrink_to_fit();
+    body.toc.shrink_to_fit();
     Ok(RenderedDoc {
         body,
         references: formatted.references,
@@ -317,8 +323,13 @@ fn replace_markers(html: &str, citations: &[String]) -> String {
     out
 }
 
-/// Stage 3a: render every document (in parallel), reporting all problems.
-pub fn render_docs(p: &Project, computed: &Computed) -> Result<BTreeMap<PathBuf, RenderedDoc>> {
+/// Stage 3a: render every document (in parallel), reporting all problems. With a memo (serve),
+/// a document whose inputs hash as before is taken from it instead of rendered again.
+pub fn render_docs(
+    p: &Project,
+    computed: &Computed,
+    memo: Option<&Memo>,
+) -> Result<BTreeMap<PathBuf, Arc<RenderedDoc>>> {
     let mut docs: Vec<&Document> = Vec::new();
     for a in &p.content.articles {
         docs.extend(a.versions.values().map(|v| &v.doc));
@@ -326,9 +337,21 @@ pub fn render_docs(p: &Project, computed: &Computed) -> Result<BTreeMap<PathBuf,
     for page in &p.content.pages {
         docs.extend(page.versions.values().map(|(_, d)| d));
     }
-    let results: Vec<(PathBuf, Result<RenderedDoc>)> = docs
+    let shared = memo.map(|_| render_inputs_hash(p, computed));
+    let results: Vec<(PathBuf, Result<Arc<RenderedDoc>>)> = docs
         .par_iter()
-        .map(|d| (d.path.clone(), render_doc(p, computed, d)))
+        .map(|d| {
+            let render = || render_doc(p, computed, d);
+            let doc = match (memo, shared) {
+                (Some(m), Some(shared)) => {
+                    let key = hash_of(&(shared, &d.path, d.lang, &d.body, d.body_offset));
+                    let key = computed.hash_doc_inputs(&d.path, key);
+                    m.doc(&d.path, key, render)
+                }
+                _ => render().map(Arc::new),
+            };
+            (d.path.clone(), doc)
+        })
         .collect();
     let mut diags = Diagnostics::default();
     let mut out = BTreeMap::new();
@@ -341,19 +364,47 @@ pub fn render_docs(p: &Project, computed: &Computed) -> Result<BTreeMap<PathBuf,
     Ok(out)
 }
 
+/// A hash of everything besides the document itself that [`render_doc`] reads: configuration
+/// (base path, citation styles), interface strings (cross-reference labels), the bibliography
+/// and where every table and figure is (cross-references).
+fn render_inputs_hash(p: &Project, computed: &Computed) -> u64 {
+    hash_of(&(
+        format!("{:?}", p.config),
+        format!("{:?}", p.theme.i18n),
+        p.bibliography.fingerprint(),
+        computed.registry_hash(),
+    ))
+}
+
 /// Stages 1–3 in memory: everything but writing. Used by `check`, `cite` and `table`.
 pub fn build_files(opts: &BuildOptions) -> Result<(SiteFiles, BuildReport)> {
-    build_into(opts, SiteFiles::default())
+    build_into(opts, SiteFiles::default(), None)
+}
+
+/// Stages 1–3 in memory, reusing what `memo` holds from earlier builds (serve's incremental
+/// rebuilds, see [`crate::incremental`]).
+pub fn build_with_memo(
+    opts: &BuildOptions,
+    memo: Option<&Memo>,
+) -> Result<(SiteFiles, BuildReport)> {
+    guard_output(&opts.root, &opts.output)?;
+    build_into(opts, SiteFiles::default(), memo)
 }
 
 /// Stages 1–3 into `files` (in memory, or staged on disk by `build`).
-fn build_into(opts: &BuildOptions, files: SiteFiles) -> Result<(SiteFiles, BuildReport)> {
+fn build_into(
+    opts: &BuildOptions,
+    files: SiteFiles,
+    memo: Option<&Memo>,
+) -> Result<(SiteFiles, BuildReport)> {
     let start = Instant::now();
     let project = timed("load", || load(opts))?;
     let computed = timed("compute", || compute(&project))?;
-    let docs = timed("render documents", || render_docs(&project, &computed))?;
+    let docs = timed("render documents", || {
+        render_docs(&project, &computed, memo)
+    })?;
     let files = timed("render site", || {
-        crate::pages::render_site(&project, &computed, &docs, opts.live_reload, files)
+        crate::pages::render_site(&project, &computed, &docs, opts.live_reload, files, memo)
     })?;
     let (matched, mismatched) = computed.check_counts();
     let report = BuildReport {
@@ -380,7 +431,7 @@ fn build_into(opts: &BuildOptions, files: SiteFiles) -> Result<(SiteFiles, Build
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     guard_output(&opts.root, &opts.output)?;
     let staged = SiteFiles::staged(&opts.output)?;
-    let (files, mut report) = build_into(opts, staged)?;
+    let (files, mut report) = build_into(opts, staged, None)?;
     timed("write", || files.write_atomically(&opts.output))?;
     report.elapsed = report.elapsed.max(Duration::from_nanos(1));
     Ok(report)

@@ -176,6 +176,8 @@ pub struct Bibliography {
     /// Every entry as parsed (names normalised), for exports.
     entries: BTreeMap<String, biblatex::Entry>,
     styles: BTreeMap<Style, IndependentStyle>,
+    /// A hash of the `.bib` text and the locales (the styles are built in), for caches.
+    fingerprint: u64,
     locales: Vec<Locale>,
     /// Line of each entry in the `.bib` file, for messages.
     lines: BTreeMap<String, usize>,
@@ -347,15 +349,23 @@ impl Bibliography {
             }
         }
         diags.finish()?;
+        let fingerprint = crate::incremental::hash_of(&(text, format!("{locales:?}")));
         Ok(Bibliography {
             library,
             entries,
             styles: load_styles(),
+            fingerprint,
             locales,
             lines,
             initials,
             memo: Default::default(),
         })
+    }
+
+    /// A hash of everything formatting reads (the `.bib` text and the locales): equal
+    /// fingerprints format every citation the same.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// Whether the key exists.

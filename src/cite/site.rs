@@ -195,10 +195,17 @@ impl SiteCite {
         };
         for lang in p.config.langs() {
             let style = style_for(&p.config, lang);
-            let item = s.kb_item(p, lang);
+            // The footer is on every page, so it cites the knowledge base without its version:
+            // the version hashes every input, and printing it on every page would make one
+            // edit rewrite the whole site. The versioned citation is on the bibliography page
+            // and in cite.bib / cite.ris / cite.json.
+            let mut item = s.kb_item(p, lang);
+            if let Some(o) = item.as_object_mut() {
+                o.remove("version");
+            }
             let html = s.format(p, &item, style, lang);
             let footer = json!({
-                "html": html, "text": plain_text(&html), "version": s.kb_version,
+                "html": html, "text": plain_text(&html),
                 "bib_url": s.path_url(p, Lang::En, "cite.bib"),
                 "ris_url": s.path_url(p, Lang::En, "cite.ris"),
                 "csl_url": s.path_url(p, Lang::En, "cite.json"),

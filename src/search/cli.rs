@@ -119,11 +119,11 @@ pub fn open_index(root: &Path) -> Result<Index> {
     let opts = crate::site::BuildOptions::new(root);
     let project = crate::site::load(&opts)?;
     let computed = crate::site::compute(&project)?;
-    let docs = crate::site::render_docs(&project, &computed)?;
+    let docs = crate::site::render_docs(&project, &computed, None)?;
     let corpus = super::corpus(&project, &computed, &docs);
     let tmp = cache.join(format!("{key}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let built = Index::build(&corpus, Some(&tmp)).and_then(|ix| {
+    let built = Index::build(&corpus, Some(&tmp), None).and_then(|ix| {
         drop(ix);
         std::fs::write(tmp.join("ready"), "")
             .map_err(|e| Error::Other(format!("{}: {e}", tmp.display())))

@@ -232,13 +232,14 @@ fn facets_json(corpus: &Corpus) -> Value {
 pub fn write_site(
     p: &crate::site::Project,
     computed: &crate::tables::Computed,
-    docs: &BTreeMap<std::path::PathBuf, crate::site::RenderedDoc>,
+    docs: &BTreeMap<std::path::PathBuf, std::sync::Arc<crate::site::RenderedDoc>>,
     files: &mut SiteFiles,
+    memo: Option<&crate::incremental::Memo>,
 ) -> Result<()> {
     let start = std::time::Instant::now();
     let corpus = crate::site::timed("    search corpus", || super::corpus(p, computed, docs));
     let index = crate::site::timed("    search analysis and tantivy", || {
-        Index::build(&corpus, None)
+        Index::build(&corpus, None, memo)
     })?;
     crate::site::timed("    search static index", || write(&index, &corpus, files))?;
     if std::env::var_os("BILIM_SEARCH_TIMING").is_some() {

@@ -157,8 +157,13 @@ fn body_field(d: &SearchDoc) -> PreTokenizedString {
 }
 
 impl Index {
-    /// Index `corpus`, in `dir` (which must be empty or absent) or in memory.
-    pub fn build(corpus: &Corpus, dir: Option<&Path>) -> Result<Index> {
+    /// Index `corpus`, in `dir` (which must be empty or absent) or in memory; with a memo,
+    /// documents analysed by an earlier build with the same text are not analysed again.
+    pub fn build(
+        corpus: &Corpus,
+        dir: Option<&Path>,
+        memo: Option<&crate::incremental::Memo>,
+    ) -> Result<Index> {
         let schema = schema();
         let builder = tantivy::Index::builder().schema(schema.clone());
         let directory: Box<dyn tantivy::Directory> = match dir {
@@ -172,6 +177,10 @@ impl Index {
         let mut writer = builder
             .single_segment_index_writer(directory, 100_000_000)
             .map_err(err)?;
+        // Only an index on disk serves `bilim search`, which shows stored titles and excerpts;
+        // the in-memory index of a build feeds the static export, which reads postings only,
+        // so storing the text there would just hold a second copy of the site in memory.
+        let store = dir.is_some();
         // Analysis (normalising, stemming, folding) is most of the work and needs no index:
         // it runs on every core, a batch at a time so that few analysed documents wait in
         // memory; tantivy's single-segment writer then adds them in order.
@@ -183,10 +192,23 @@ impl Index {
                 body_field(d),
             ]
         };
+        let fields_of = |d: &SearchDoc| match memo {
+            Some(m) => {
+                let key = crate::incremental::hash_of(&(
+                    &d.title,
+                    &d.keywords,
+                    &d.authors,
+                    &d.chunks,
+                    d.lang,
+                ));
+                (*m.analysis(&d.url, key, || analysed(d))).clone()
+            }
+            None => analysed(d),
+        };
         for batch in corpus.docs.chunks(256) {
-            let fields: Vec<[PreTokenizedString; 4]> = batch.par_iter().map(analysed).collect();
+            let fields: Vec<[PreTokenizedString; 4]> = batch.par_iter().map(fields_of).collect();
             for (d, fields) in batch.iter().zip(fields) {
-                Self::add(&mut writer, d, fields, corpus, &schema)?;
+                Self::add(&mut writer, d, fields, corpus, &schema, store)?;
             }
         }
         let index = writer.finalize().map_err(err)?;
@@ -199,6 +221,7 @@ impl Index {
         fields: [PreTokenizedString; 4],
         corpus: &Corpus,
         schema: &Schema,
+        store: bool,
     ) -> Result<()> {
         let f = |n: &str| schema.get_field(n).map_err(err);
         let text = [f("title")?, f("keywords")?, f("authors")?, f("body")?];
@@ -215,10 +238,12 @@ impl Index {
                 doc.add_pre_tokenized_text(field, value);
             }
             doc.add_u64(doc_f, u64::from(d.id));
-            doc.add_text(url_f, &d.url);
-            doc.add_text(title_f, &d.title);
-            for c in &d.chunks {
-                doc.add_text(chunk_f, c);
+            if store {
+                doc.add_text(url_f, &d.url);
+                doc.add_text(title_f, &d.title);
+                for c in &d.chunks {
+                    doc.add_text(chunk_f, c);
+                }
             }
             doc.add_facet(facet_f, Facet::from_path(["lang", d.lang.code()]));
             doc.add_facet(facet_f, Facet::from_path(["kind", d.kind.as_str()]));

@@ -262,6 +262,10 @@ pub fn chunk_text(text: &str) -> Vec<String> {
         chunks.push(cur);
     }
     chunks.truncate(4000);
+    // The corpus holds every chunk of the site until the index is written: no slack.
+    for c in &mut chunks {
+        c.shrink_to_fit();
+    }
     chunks
 }
 
@@ -270,7 +274,11 @@ fn label_map(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 }
 
 /// Collect what is searchable from a built project.
-pub fn corpus(p: &Project, computed: &Computed, docs: &BTreeMap<PathBuf, RenderedDoc>) -> Corpus {
+pub fn corpus(
+    p: &Project,
+    computed: &Computed,
+    docs: &BTreeMap<PathBuf, std::sync::Arc<RenderedDoc>>,
+) -> Corpus {
     let langs = p.config.langs();
     let mut c = Corpus::default();
     let article_facets = |a: &crate::content::Article| GroupFacets {

@@ -1106,6 +1106,26 @@ pub struct CheckCounts {
 }
 
 impl Computed {
+    /// `key` combined with what a document's rendering reads of this document's directives:
+    /// their HTML and the ids they show (incremental rebuilds, see [`crate::incremental`]).
+    pub fn hash_doc_inputs(&self, doc: &Path, key: u64) -> u64 {
+        crate::incremental::hash_of(&(key, self.html.get(doc), self.ids.get(doc)))
+    }
+
+    /// A hash of where every table and figure is shown, and under which number: what
+    /// cross-references (`@tbl-…`) in any document resolve against.
+    pub fn registry_hash(&self) -> u64 {
+        let tables = self
+            .tables
+            .iter()
+            .map(|(id, t)| (id, &t.home, &t.placements));
+        let charts = self
+            .charts
+            .iter()
+            .map(|(id, c)| (id, &c.home, &c.placements));
+        crate::incremental::hash_of(&format!("{:?}", tables.chain(charts).collect::<Vec<_>>()))
+    }
+
     /// The HTML that replaces the `index`-th directive of a document.
     pub fn directive_html(&self, doc: &Path, index: usize) -> Option<&str> {
         self.html.get(doc)?.get(index).map(String::as_str)

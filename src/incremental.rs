@@ -1,0 +1,194 @@
+//! Incremental rebuilds for `serve`.
+//!
+//! A [`Session`] runs the same pipeline as a clean build (`site::build_into`) but keeps, between
+//! builds, the results of the expensive per-document steps and the hash of every file it wrote:
+//!
+//! - rendered documents (Markdown → HTML with citations formatted), by document;
+//! - the search analysis (normalising, stemming, folding) of each search document;
+//! - the output: a file whose bytes did not change is not written again, a file that a build no
+//!   longer produces is removed.
+//!
+//! Computed tables are cached by the table cache (`tables::cache`) already, for every build.
+//!
+//! Every cached result is keyed by a hash of *all* the inputs that produce it, never by "what the
+//! watcher said changed": a missed or merged file event cannot make a rebuild stale, and an
+//! incremental build equals a clean one by construction. `tests/incremental.rs` checks that
+//! after random sequences of edits.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::Result;
+use crate::site::{BuildOptions, BuildReport, RenderedDoc};
+
+/// A 64-bit hash of anything hashable (SipHash with fixed keys: stable within a process, which
+/// is all an in-memory cache needs).
+pub fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// One cached value, with the hash of the inputs it was made from and the build that last used
+/// it (entries no build used are dropped, so a long session does not accumulate old versions).
+struct Entry<T> {
+    key: u64,
+    value: Arc<T>,
+    used: u64,
+}
+
+/// A cache of values by name (a document path, a search document's URL), each valid for one key.
+struct Cache<K, T> {
+    entries: Mutex<HashMap<K, Entry<T>>>,
+    /// Values made (not found) since the last [`Cache::prune`].
+    made: AtomicUsize,
+}
+
+impl<K: Hash + Eq + Clone, T> Cache<K, T> {
+    fn new() -> Self {
+        Cache {
+            entries: Mutex::new(HashMap::new()),
+            made: AtomicUsize::new(0),
+        }
+    }
+
+    /// The value of `name` for inputs hashed to `key`: the cached one if the key matches, else
+    /// `make()`'s (which is then cached). `make` runs without the lock held.
+    fn get_or_make<E>(
+        &self,
+        name: &K,
+        key: u64,
+        generation: u64,
+        make: impl FnOnce() -> std::result::Result<T, E>,
+    ) -> std::result::Result<Arc<T>, E> {
+        let lock = || self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = lock().get_mut(name).filter(|e| e.key == key) {
+            e.used = generation;
+            return Ok(e.value.clone());
+        }
+        let value = Arc::new(make()?);
+        self.made.fetch_add(1, Ordering::Relaxed);
+        lock().insert(
+            name.clone(),
+            Entry {
+                key,
+                value: value.clone(),
+                used: generation,
+            },
+        );
+        Ok(value)
+    }
+
+    /// Forget entries that the build `generation` did not use.
+    fn prune(&self, generation: u64) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, e| e.used == generation);
+    }
+
+    /// How many values were made since the last call.
+    fn take_made(&self) -> usize {
+        self.made.swap(0, Ordering::Relaxed)
+    }
+}
+
+/// What one build may reuse from the previous ones (passed down the pipeline as `Option<&Memo>`;
+/// a clean build passes `None`).
+pub struct Memo {
+    generation: u64,
+    docs: Cache<PathBuf, RenderedDoc>,
+    analysis: Cache<String, [tantivy::tokenizer::PreTokenizedString; 4]>,
+}
+
+impl Memo {
+    fn new() -> Self {
+        Memo {
+            generation: 0,
+            docs: Cache::new(),
+            analysis: Cache::new(),
+        }
+    }
+
+    /// A rendered document: cached if `key` (the hash of the document and of everything its
+    /// rendering reads) is the one it was rendered for.
+    pub fn doc(
+        &self,
+        path: &Path,
+        key: u64,
+        render: impl FnOnce() -> Result<RenderedDoc>,
+    ) -> Result<Arc<RenderedDoc>> {
+        self.docs
+            .get_or_make(&path.to_path_buf(), key, self.generation, render)
+    }
+
+    /// The analysed fields of a search document, by URL and the hash of its text.
+    pub fn analysis(
+        &self,
+        url: &str,
+        key: u64,
+        analyse: impl FnOnce() -> [tantivy::tokenizer::PreTokenizedString; 4],
+    ) -> Arc<[tantivy::tokenizer::PreTokenizedString; 4]> {
+        let made: std::result::Result<_, std::convert::Infallible> =
+            self.analysis
+                .get_or_make(&url.to_string(), key, self.generation, || Ok(analyse()));
+        match made {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// Builds of one project into one output directory, each reusing what the last one computed.
+pub struct Session {
+    opts: BuildOptions,
+    memo: Memo,
+    /// Hash of every file in the output as this session last wrote it.
+    written: HashMap<String, u64>,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuild {
+    /// The build's summary.
+    pub report: BuildReport,
+    /// Documents rendered again (the others came from the cache).
+    pub docs_rendered: usize,
+    /// Files written (new or changed).
+    pub written: usize,
+    /// Files removed (no longer produced).
+    pub removed: usize,
+}
+
+impl Session {
+    /// A session writing into `opts.output`; its first build writes every file.
+    pub fn new(opts: BuildOptions) -> Session {
+        Session {
+            opts,
+            memo: Memo::new(),
+            written: HashMap::new(),
+        }
+    }
+
+    /// Build (again). On error nothing is written and the caches keep every entry.
+    pub fn rebuild(&mut self) -> Result<Rebuild> {
+        self.memo.generation += 1;
+        let built = crate::site::build_with_memo(&self.opts, Some(&self.memo));
+        let docs_rendered = self.memo.docs.take_made();
+        self.memo.analysis.take_made();
+        let (files, report) = built?;
+        // Only a complete build knows which entries are still needed.
+        self.memo.docs.prune(self.memo.generation);
+        self.memo.analysis.prune(self.memo.generation);
+        let (written, removed) = crate::site::timed("write changed files", || {
+            files.sync_into(&self.opts.output, &mut self.written)
+        })?;
+        Ok(Rebuild {
+            report,
+            docs_rendered,
+            written,
+            removed,
+        })
+    }
+}
