@@ -4,6 +4,8 @@
 //! builds, the results of the expensive per-document steps and the hash of every file it wrote:
 //!
 //! - rendered documents (Markdown → HTML with citations formatted), by document;
+//! - rendered pages, by output path and a hash of the page's template context;
+//! - formatted citations (hayagriva), by the hash of the CSL item, style and language;
 //! - the search analysis (normalising, stemming, folding) of each search document;
 //! - the output: a file whose bytes did not change is not written again, a file that a build no
 //!   longer produces is removed.
@@ -94,12 +96,22 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
     }
 }
 
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
 /// What one build may reuse from the previous ones (passed down the pipeline as `Option<&Memo>`;
 /// a clean build passes `None`).
 pub struct Memo {
     generation: u64,
     docs: Cache<PathBuf, RenderedDoc>,
     analysis: Cache<String, [tantivy::tokenizer::PreTokenizedString; 4]>,
+    pages: Cache<String, String>,
+    citations: Cache<u64, String>,
 }
 
 impl Memo {
@@ -108,6 +120,8 @@ impl Memo {
             generation: 0,
             docs: Cache::new(),
             analysis: Cache::new(),
+            pages: Cache::new(),
+            citations: Cache::new(),
         }
     }
 
@@ -140,6 +154,30 @@ impl Memo {
     }
 }
 
+impl Memo {
+    /// A formatted citation, by the hash of the CSL item, style and language.
+    pub fn citation(&self, key: u64, format: impl FnOnce() -> String) -> Arc<String> {
+        let made: std::result::Result<_, std::convert::Infallible> =
+            self.citations
+                .get_or_make(&key, key, self.generation, || Ok(format()));
+        match made {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// A rendered page, by output path and the hash of its template and context.
+    pub fn page(
+        &self,
+        path: &str,
+        key: u64,
+        render: impl FnOnce() -> Result<String>,
+    ) -> Result<Arc<String>> {
+        self.pages
+            .get_or_make(&path.to_string(), key, self.generation, render)
+    }
+}
+
 /// Builds of one project into one output directory, each reusing what the last one computed.
 pub struct Session {
     opts: BuildOptions,
@@ -155,6 +193,8 @@ pub struct Rebuild {
     pub report: BuildReport,
     /// Documents rendered again (the others came from the cache).
     pub docs_rendered: usize,
+    /// Pages whose template was rendered again (the others' contexts had not changed).
+    pub pages_rendered: usize,
     /// Files written (new or changed).
     pub written: usize,
     /// Files removed (no longer produced).
@@ -177,16 +217,21 @@ impl Session {
         let built = crate::site::build_with_memo(&self.opts, Some(&self.memo));
         let docs_rendered = self.memo.docs.take_made();
         self.memo.analysis.take_made();
+        let pages_rendered = self.memo.pages.take_made();
+        self.memo.citations.take_made();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
         self.memo.analysis.prune(self.memo.generation);
+        self.memo.pages.prune(self.memo.generation);
+        self.memo.citations.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;
         Ok(Rebuild {
             report,
             docs_rendered,
+            pages_rendered,
             written,
             removed,
         })

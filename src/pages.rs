@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::render::PageContext as Context;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use tera::Context;
 
 use crate::content::{Article, Page};
 use crate::error::{Diagnostics, Result};
@@ -42,7 +42,7 @@ pub struct SiteRender<'a> {
     /// Absolute base URL with trailing slash.
     pub base_url: String,
     /// Citation facts computed once per build (versions, the knowledge base's citation).
-    pub cite: crate::cite::site::SiteCite,
+    pub cite: crate::cite::site::SiteCite<'a>,
     live_reload: bool,
     /// Every taxonomy in every language, built once (term pages, the home page and the
     /// language switcher of keyword pages all need them).
@@ -89,12 +89,23 @@ fn render_pages(
     p: &Project,
     jobs: Vec<Job<'_>>,
     stage: Option<&Path>,
+    memo: Option<&crate::incremental::Memo>,
 ) -> Vec<(String, Result<Option<String>>)> {
     timed("  page contexts and templates", || {
         jobs.into_par_iter()
             .flat_map_iter(|job| job())
             .map(|j| {
-                let html = p.theme.render(j.template, &j.ctx);
+                let render = || p.theme.render(j.template, &j.ctx);
+                let html = match (memo, j.ctx.key()) {
+                    (Some(m), Some(k)) => m
+                        .page(
+                            &j.path,
+                            crate::incremental::hash_of(&(p.theme.fingerprint, j.template, k)),
+                            render,
+                        )
+                        .map(|h| String::clone(&h)),
+                    _ => render(),
+                };
                 drop(j.ctx);
                 let kept = match (&stage, html) {
                     (Some(dir), Ok(h)) => {
@@ -125,7 +136,7 @@ pub fn render_site(
         docs,
         base: p.config.base_path(),
         base_url: p.config.base_url_slash(),
-        cite: crate::cite::site::SiteCite::new(p),
+        cite: crate::cite::site::SiteCite::new(p, memo),
         live_reload,
         keyword_slugs: keyword_slugs(&taxonomies),
         taxonomies,
@@ -148,7 +159,7 @@ pub fn render_site(
     // pages keep the other core busy meanwhile.
     let mut search_files = files.part();
     let (rendered, search) = rayon::join(
-        || render_pages(p, jobs, stage.as_deref()),
+        || render_pages(p, jobs, stage.as_deref(), memo),
         || {
             timed("  search index (beside the pages)", || {
                 crate::search::export::write_site(p, computed, docs, &mut search_files, memo)

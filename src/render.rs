@@ -5,13 +5,72 @@
 //! are escaped by tera's autoescaping; pre-rendered HTML (Markdown bodies, computed tables) is
 //! marked `| safe` in the templates and was escaped when it was produced.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::config::SiteConfig;
 use crate::error::{Diagnostic, Diagnostics, Result};
 use crate::i18n::I18n;
+
+/// A page's template context that also hashes everything inserted into it, so that `serve` can
+/// tell a page's inputs did not change without rendering it again. (tera's own context cannot
+/// be hashed reliably: its maps iterate in random order.)
+pub struct PageContext {
+    ctx: Context,
+    /// Hash of every key and value inserted, in order; `None` once a value could not be hashed
+    /// (such a page is always rendered).
+    hash: Option<DefaultHasher>,
+}
+
+impl Default for PageContext {
+    fn default() -> Self {
+        PageContext::new()
+    }
+}
+
+impl PageContext {
+    /// An empty context.
+    pub fn new() -> PageContext {
+        PageContext {
+            ctx: Context::new(),
+            hash: Some(DefaultHasher::new()),
+        }
+    }
+
+    /// Insert a value (as `tera::Context::insert`).
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, val: &T) {
+        if let Some(h) = &mut self.hash {
+            key.hash(h);
+            // JSON is self-delimiting, so the sequence of (key, JSON) pairs identifies the
+            // context; serde_json keeps map order (`preserve_order`) and round-trips floats.
+            if serde_json::to_writer(HashWriter(h), val).is_err() {
+                self.hash = None;
+            }
+        }
+        self.ctx.insert(key, val);
+    }
+
+    /// The hash of the context's contents, if every value could be hashed.
+    pub fn key(&self) -> Option<u64> {
+        self.hash.as_ref().map(Hasher::finish)
+    }
+}
+
+/// Feeds serialised bytes into a hasher.
+struct HashWriter<'h>(&'h mut DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// A loaded theme.
 pub struct Theme {
@@ -22,6 +81,8 @@ pub struct Theme {
     pub static_files: Vec<(String, Vec<u8>)>,
     /// Interface strings.
     pub i18n: I18n,
+    /// Hash of the templates' names and sources (part of a cached page's key in `serve`).
+    pub fingerprint: u64,
 }
 
 impl std::fmt::Debug for Theme {
@@ -66,7 +127,9 @@ impl Theme {
                 crate::error::Error::Input(template_diagnostics(&rel_dir, &e, &sources))
             })?;
         let static_files = read_tree(&dir.join("static"), &rel_dir.join("static"))?;
+        let fingerprint = crate::incremental::hash_of(&sources);
         Ok(Theme {
+            fingerprint,
             tera,
             rel_dir,
             static_files,
@@ -75,9 +138,9 @@ impl Theme {
     }
 
     /// Render a template.
-    pub fn render(&self, template: &str, ctx: &Context) -> Result<String> {
+    pub fn render(&self, template: &str, ctx: &PageContext) -> Result<String> {
         self.tera
-            .render(template, ctx)
+            .render(template, &ctx.ctx)
             .map_err(|e| template_diagnostic(&self.rel_dir, &e).into())
     }
 

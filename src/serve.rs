@@ -80,10 +80,11 @@ fn rebuild(session: &mut Session, shared: &Shared, quiet: bool) {
             *shared.error.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if !quiet {
                 eprintln!(
-                    "rebuilt {} pages in {} ms ({} documents rendered, {} files written, {} removed)",
+                    "rebuilt {} pages in {} ms ({} documents and {} pages rendered, {} files written, {} removed)",
                     r.report.pages,
                     start.elapsed().as_millis(),
                     r.docs_rendered,
+                    r.pages_rendered,
                     r.written,
                     r.removed
                 );

@@ -184,6 +184,13 @@ fn apply(root: &Path, kind: usize, rng: &mut Rng) -> String {
             });
             format!("about += {w}")
         }
+        11 => {
+            // A theme template: every page's output changes while no page's context does.
+            edit(root, "themes/default/templates/base.html", |t| {
+                t.replacen("</footer>", &format!("<!-- {w} --></footer>"), 1)
+            });
+            format!("base.html footer += {w}")
+        }
         _ => {
             edit(root, ALPHA, |t| {
                 t.replacen(
@@ -202,7 +209,7 @@ fn apply(root: &Path, kind: usize, rng: &mut Rng) -> String {
     }
 }
 
-const KINDS: usize = 11;
+const KINDS: usize = 12;
 
 fn assert_same_as_clean(root: &Path, session_out: &Path, step: &str) {
     let clean = tempfile::tempdir().unwrap();
@@ -268,6 +275,9 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.docs_rendered, 1, "{edited:?}");
+    // The article's page in English and the bibliography pages (which carry the knowledge
+    // base's version) change; no other page's context does.
+    assert!(edited.pages_rendered <= 6, "{edited:?}");
     let after = snapshot(&out);
     let changed: Vec<&String> = after
         .iter()
@@ -327,4 +337,21 @@ fn removed_pages_disappear_from_the_output() {
     assert!(r.removed >= 1, "{r:?}");
     assert!(!out.join("articles/gamma-study").exists());
     assert_same_as_clean(root, &out, "gamma removed");
+}
+
+#[test]
+fn a_template_edit_reaches_every_page() {
+    set_env();
+    let site = fixture("basic");
+    let root = site.path();
+    let (mut session, out) = session_for(root);
+    session.rebuild().unwrap();
+    let mut rng = Rng(7);
+    apply(root, 11, &mut rng);
+    let r = session.rebuild().unwrap();
+    assert!(r.pages_rendered >= 100, "{r:?}");
+    assert!(std::fs::read_to_string(out.join("about/index.html"))
+        .unwrap()
+        .contains("--></footer>"));
+    assert_same_as_clean(root, &out, "template edit");
 }

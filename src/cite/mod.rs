@@ -178,6 +178,8 @@ pub struct Bibliography {
     styles: BTreeMap<Style, IndependentStyle>,
     /// A hash of the `.bib` text and the locales (the styles are built in), for caches.
     fingerprint: u64,
+    /// A hash of the locales alone (what `format_items` reads besides its items).
+    locales_fingerprint: u64,
     locales: Vec<Locale>,
     /// Line of each entry in the `.bib` file, for messages.
     lines: BTreeMap<String, usize>,
@@ -349,12 +351,14 @@ impl Bibliography {
             }
         }
         diags.finish()?;
-        let fingerprint = crate::incremental::hash_of(&(text, format!("{locales:?}")));
+        let locales_fingerprint = crate::incremental::hash_of(&format!("{locales:?}"));
+        let fingerprint = crate::incremental::hash_of(&(text, locales_fingerprint));
         Ok(Bibliography {
             library,
             entries,
             styles: load_styles(),
             fingerprint,
+            locales_fingerprint,
             locales,
             lines,
             initials,
@@ -366,6 +370,12 @@ impl Bibliography {
     /// fingerprints format every citation the same.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    /// A hash of the locales: with the items, the style and the language, all that
+    /// [`Bibliography::format_items`] reads.
+    pub fn locales_fingerprint(&self) -> u64 {
+        self.locales_fingerprint
     }
 
     /// Whether the key exists.

@@ -19,9 +19,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::render::PageContext as Context;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tera::Context;
 
 use super::{export, plain_text, Style};
 use crate::content::Article;
@@ -51,11 +51,14 @@ pub struct TableRef {
 
 /// The citation facts computed once per build.
 #[derive(Debug, Clone)]
-pub struct SiteCite {
+pub struct SiteCite<'m> {
     /// Hash of every input of the knowledge base (12 hex digits).
     pub kb_version: String,
     base_url: String,
     footer: BTreeMap<Lang, Value>,
+    /// Formatted citations of earlier builds (`serve`): formatting with hayagriva is the most
+    /// expensive part of an article page's context.
+    memo: Option<&'m crate::incremental::Memo>,
 }
 
 const BIB_MIME: &str = "application/x-bibtex";
@@ -185,10 +188,11 @@ pub fn license_url(license: &str) -> Option<String> {
     Some(l.to_string())
 }
 
-impl SiteCite {
+impl<'m> SiteCite<'m> {
     /// Compute the build's citation facts.
-    pub fn new(p: &Project) -> SiteCite {
+    pub fn new(p: &Project, memo: Option<&'m crate::incremental::Memo>) -> SiteCite<'m> {
         let mut s = SiteCite {
+            memo,
             kb_version: kb_version(p),
             base_url: p.config.base_url_slash(),
             footer: BTreeMap::new(),
@@ -245,10 +249,22 @@ impl SiteCite {
                 item["genre"] = json!(genre.join(", "));
             }
         }
-        p.bibliography
-            .format_items(std::slice::from_ref(&item), style, lang)
-            .pop()
-            .unwrap_or_default()
+        let format = || {
+            p.bibliography
+                .format_items(std::slice::from_ref(&item), style, lang)
+                .pop()
+                .unwrap_or_default()
+        };
+        match self.memo {
+            // The item, the style, the language and the locales are all the formatting reads
+            // (the styles are compiled in), so they are the key.
+            Some(m) => {
+                let locales = p.bibliography.locales_fingerprint();
+                let key = crate::incremental::hash_of(&(item.to_string(), style, lang, locales));
+                String::clone(&m.citation(key, format))
+            }
+            None => format(),
+        }
     }
 
     /// Absolute URL of a path in a language.
@@ -991,7 +1007,7 @@ pub fn command(root: &Path, id: &str, format: &str) -> Result<String> {
     }
     let opts = crate::site::BuildOptions::new(root);
     let p = crate::site::load(&opts)?;
-    let cite = SiteCite::new(&p);
+    let cite = SiteCite::new(&p, None);
     let render = |item: &Value, bib: Option<String>| -> String {
         match (format, style) {
             (_, Some(s)) => format!("{}\n", plain_text(&cite.format(&p, item, s, Lang::En))),

@@ -10,12 +10,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::render::PageContext as Context;
 use bilim_stats::dataset::Dataset;
 use bilim_stats::spec::TableSpec;
 use bilim_stats::table::{Cell, CheckResult, CheckStatus, ComputedTable};
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use tera::Context;
 
 use crate::charts::{self, ChartData, ChartKind, ChartSpec};
 
