@@ -16,8 +16,8 @@
 //! downloads; the JSON-LD describes summaries truthfully (`isBasedOn` the source's DOI, never
 //! the article itself) and datasets and tables as schema.org `Dataset`s.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::render::PageContext as Context;
 use serde_json::{json, Value};
@@ -898,34 +898,71 @@ impl<'m> SiteCite<'m> {
     }
 }
 
-/// Pages that cite a work, in the reader's language: (title, URL).
-fn citing_pages(r: &SiteRender<'_>, lang: Lang, key: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let cites = |path: &Path| {
-        r.docs
-            .get(path)
-            .is_some_and(|d| d.body.cited.iter().any(|k| k == key))
-    };
-    for a in &r.p.content.articles {
-        if a.versions.values().any(|v| cites(&v.doc.path)) {
+/// What the bibliography page lists under each work, indexed by cite key in one pass over the
+/// site (looking every key up in every page would be quadratic: 10,000 articles × the works).
+#[derive(Default)]
+struct WorkLinks<'a> {
+    /// Articles summarising the work.
+    summaries: HashMap<&'a str, Vec<&'a Article>>,
+    /// Articles and pages citing it (in site order, each once).
+    cited_on: HashMap<String, Vec<Value>>,
+    /// Datasets taken from it.
+    datasets: HashMap<&'a str, Vec<Value>>,
+}
+
+impl<'a> WorkLinks<'a> {
+    fn new(r: &'a SiteRender<'_>, lang: Lang) -> WorkLinks<'a> {
+        let mut links = WorkLinks::default();
+        let p: &'a Project = r.p;
+        let mut cite = |paths: &mut dyn Iterator<Item = &'a PathBuf>, link: Value| {
+            let mut seen: Vec<&str> = Vec::new();
+            for path in paths {
+                for k in r.docs.get(path).map_or(&[][..], |d| &d.body.cited[..]) {
+                    if !seen.contains(&k.as_str()) {
+                        seen.push(k);
+                    }
+                }
+            }
+            for k in seen {
+                links
+                    .cited_on
+                    .entry(k.to_string())
+                    .or_default()
+                    .push(link.clone());
+            }
+        };
+        for a in &p.content.articles {
             let title = a
                 .versions
                 .get(&lang)
                 .map_or(a.meta.title.as_str(), |v| v.title.as_str());
-            out.push(json!({"title": title, "url": r.url(lang, &format!("articles/{}/", a.slug))}));
+            let link =
+                json!({"title": title, "url": r.url(lang, &format!("articles/{}/", a.slug))});
+            cite(&mut a.versions.values().map(|v| &v.doc.path), link);
         }
-    }
-    for pg in &r.p.content.pages {
-        if pg.versions.values().any(|(_, d)| cites(&d.path)) {
+        for pg in &p.content.pages {
             let title = pg
                 .versions
                 .get(&lang)
                 .or_else(|| pg.versions.get(&Lang::En))
                 .map_or(pg.name.as_str(), |(m, _)| m.title.as_str());
-            out.push(json!({"title": title, "url": r.url(lang, &format!("{}/", pg.name))}));
+            let link = json!({"title": title, "url": r.url(lang, &format!("{}/", pg.name))});
+            cite(&mut pg.versions.values().map(|(_, d)| &d.path), link);
         }
+        for a in &p.content.articles {
+            links
+                .summaries
+                .entry(a.meta.cite_key.as_str())
+                .or_default()
+                .push(a);
+        }
+        for (id, e) in p.datasets.iter() {
+            links.datasets.entry(e.data.meta.source.as_str()).or_default().push(
+                json!({"label": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/"))}),
+            );
+        }
+        links
     }
-    out
 }
 
 /// The site-wide bibliography page of one language: every work, alphabetically, with the
@@ -953,25 +990,23 @@ pub fn page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, C
         .references_html(&key_refs, style, lang)
         .into_iter()
         .collect();
+    let links = WorkLinks::new(r, lang);
     let works: Vec<Value> = keys
         .iter()
         .map(|key| {
-            let summaries: Vec<Value> = p
-                .content
-                .articles
+            let key = key.as_str();
+            let summaries: Vec<Value> = links
+                .summaries
+                .get(key)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .filter(|a| &a.meta.cite_key == key)
                 .map(|a| r.cite.article_link(p, lang, a))
-                .collect();
-            let datasets: Vec<Value> = p
-                .datasets
-                .iter()
-                .filter(|(_, e)| &e.data.meta.source == key)
-                .map(|(id, e)| json!({"label": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/"))}))
                 .collect();
             json!({
                 "key": key, "html": formatted.get(key).cloned().unwrap_or_default(),
-                "summaries": summaries, "cited_on": citing_pages(r, lang, key), "datasets": datasets,
+                "summaries": summaries,
+                "cited_on": links.cited_on.get(key).cloned().unwrap_or_default(),
+                "datasets": links.datasets.get(key).cloned().unwrap_or_default(),
                 "bib_line": p.bibliography.line(key),
             })
         })
