@@ -6,6 +6,7 @@
 #
 # Reuses $BENCH_DIR/corpus-PAGES from run.sh (generated if missing). Prints one line per edit
 # and the median; the serve log with per-stage timings (BILIM_TIMINGS) is $BENCH_DIR/serve-PAGES.log.
+# BILIM=/path/to/bilim times another binary (e.g. an older commit's) instead of building this one.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -14,13 +15,16 @@ N="${1:-10000}"
 EDITS="${2:-5}"
 PORT="${PORT:-18111}"
 c="$WORK/corpus-$N"
-(cd "$REPO" && cargo build --release --locked -q)
+if [ -z "${BILIM:-}" ]; then
+  (cd "$REPO" && cargo build --release --locked -q)
+  BILIM="$REPO/target/release/bilim"
+fi
 mkdir -p "$WORK"
 [ -d "$c/bilim" ] || node "$HERE/corpus.mjs" "$c" "$N" > "$WORK/corpus-$N.json"
 article="$c/bilim/content/articles/synthetic-000001/index.md"
 cp "$article" "$WORK/article.orig"
 log="$WORK/serve-$N.log"
-BILIM_TIMINGS=1 "$REPO/target/release/bilim" serve --root "$c/bilim" --port "$PORT" > "$log" 2>&1 &
+BILIM_TIMINGS=1 "$BILIM" serve --root "$c/bilim" --port "$PORT" > "$log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; cp "$WORK/article.orig" "$article"; }
 trap cleanup EXIT

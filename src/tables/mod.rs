@@ -44,6 +44,67 @@ pub struct DatasetEntry {
     pub csv: Vec<u8>,
     /// Warnings from loading (e.g. inferred types).
     pub warnings: Vec<String>,
+    /// One summary per column, computed once at load: the dataset page shows it in
+    /// every language, and a column may hold a million values.
+    pub summaries: Vec<ColumnStats>,
+}
+
+/// What a dataset page says about one column, before it is formatted for a language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnStats {
+    /// A numeric column with at least one value.
+    Numeric {
+        /// Values present.
+        n: usize,
+        /// Smallest value.
+        min: f64,
+        /// Arithmetic mean.
+        mean: f64,
+        /// Largest value.
+        max: f64,
+        /// Empty or missing cells.
+        missing: usize,
+    },
+    /// Any other column: how many distinct values it holds.
+    Categorical {
+        /// Distinct non-missing values.
+        distinct: usize,
+        /// Empty or missing cells.
+        missing: usize,
+    },
+}
+
+impl ColumnStats {
+    /// Summarise a column in one pass (plus a hash set for distinct values).
+    pub fn of(c: &bilim_stats::dataset::Column) -> ColumnStats {
+        use bilim_stats::dataset::Value as Cell;
+        use std::borrow::Cow;
+        let missing = c.values.iter().filter(|v| v.is_missing()).count();
+        let nums: Vec<f64> = c.values.iter().filter_map(|v| v.as_f64()).collect();
+        if c.ty.is_numeric() && !nums.is_empty() {
+            return ColumnStats::Numeric {
+                n: nums.len(),
+                min: nums.iter().copied().fold(f64::INFINITY, f64::min),
+                max: nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                mean: nums.iter().sum::<f64>() / nums.len() as f64,
+                missing,
+            };
+        }
+        // Text and dates are borrowed, so a million-row column allocates only the set.
+        let distinct: std::collections::HashSet<Cow<'_, str>> = c
+            .values
+            .iter()
+            .filter(|v| !v.is_missing())
+            .map(|v| match v {
+                Cell::Text(s) | Cell::Date(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            })
+            .collect();
+        ColumnStats::Categorical {
+            distinct: distinct.len(),
+            missing,
+        }
+    }
 }
 
 impl Datasets {
@@ -164,10 +225,12 @@ fn load_one(dir: &Path, id: &str) -> Result<DatasetEntry> {
         };
         Diagnostic::at(path, e.line, e.column, e.message).hint(e.hint)
     })?;
+    let summaries = data.columns.iter().map(ColumnStats::of).collect();
     Ok(DatasetEntry {
         data: Arc::new(data),
         csv,
         warnings,
+        summaries,
     })
 }
 
@@ -1320,13 +1383,13 @@ impl Computed {
         let m = &e.data.meta;
         let path = format!("datasets/{id}/");
         let mut ctx = r.base_ctx(lang, &path, &m.title, &m.description, &Lang::ALL);
-        let columns: Vec<Value> = e.data.columns.iter().map(|c| {
+        let columns: Vec<Value> = e.data.columns.iter().zip(&e.summaries).map(|(c, stats)| {
             let cm = m.columns.iter().find(|x| x.name == c.name);
             json!({
                 "name": c.name, "type": c.ty.as_str(),
                 "label": cm.and_then(|x| x.label.get(lang.code()).or_else(|| x.label.get("en"))).cloned().unwrap_or_default(),
                 "unit": cm.map(|x| x.unit.clone()).unwrap_or_default(),
-                "summary": column_summary(c, lang),
+                "summary": column_summary(stats, lang),
             })
         }).collect();
         let rows = data_rows(e, 0, lang);
@@ -1530,43 +1593,31 @@ fn decimals_needed(x: f64) -> usize {
     s.split_once('.').map_or(0, |(_, f)| f.len().min(6))
 }
 
-fn column_summary(c: &bilim_stats::dataset::Column, lang: Lang) -> String {
-    let nums: Vec<f64> = c.values.iter().filter_map(|v| v.as_f64()).collect();
-    let missing = c.values.iter().filter(|v| v.is_missing()).count();
-    if c.ty.is_numeric() && !nums.is_empty() {
-        let min = nums.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mean = nums.iter().sum::<f64>() / nums.len() as f64;
-        format!(
-            "n = {}, min {}, mean {}, max {}{}",
-            nums.len(),
+fn column_summary(stats: &ColumnStats, lang: Lang) -> String {
+    let missing_note = |missing: usize| {
+        if missing > 0 {
+            format!(", missing {missing}")
+        } else {
+            String::new()
+        }
+    };
+    match *stats {
+        ColumnStats::Numeric {
+            n,
+            min,
+            mean,
+            max,
+            missing,
+        } => format!(
+            "n = {n}, min {}, mean {}, max {}{}",
             format_number(min, decimals_needed(min), lang),
             format_number(mean, 2, lang),
             format_number(max, decimals_needed(max), lang),
-            if missing > 0 {
-                format!(", missing {missing}")
-            } else {
-                String::new()
-            }
-        )
-    } else {
-        let mut distinct: Vec<String> = c
-            .values
-            .iter()
-            .filter(|v| !v.is_missing())
-            .map(|v| v.to_string())
-            .collect();
-        distinct.sort();
-        distinct.dedup();
-        format!(
-            "{} distinct{}",
-            distinct.len(),
-            if missing > 0 {
-                format!(", missing {missing}")
-            } else {
-                String::new()
-            }
-        )
+            missing_note(missing)
+        ),
+        ColumnStats::Categorical { distinct, missing } => {
+            format!("{distinct} distinct{}", missing_note(missing))
+        }
     }
 }
 
@@ -1609,4 +1660,82 @@ fn datapackage(id: &str, e: &DatasetEntry, site_license: &str) -> Value {
             },
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bilim_stats::dataset::{Column, ColumnType, Value as Cell};
+
+    fn column(ty: ColumnType, values: Vec<Cell>) -> Column {
+        Column {
+            name: "x".into(),
+            ty,
+            values,
+        }
+    }
+
+    #[test]
+    fn numeric_summary_skips_missing_cells() {
+        let c = column(
+            ColumnType::Number,
+            vec![
+                Cell::Number(2.5),
+                Cell::Missing,
+                Cell::Integer(-1),
+                Cell::Number(7.0),
+            ],
+        );
+        assert_eq!(
+            ColumnStats::of(&c),
+            ColumnStats::Numeric {
+                n: 3,
+                min: -1.0,
+                mean: 8.5 / 3.0,
+                max: 7.0,
+                missing: 1
+            }
+        );
+        assert_eq!(
+            column_summary(&ColumnStats::of(&c), Lang::En),
+            "n = 3, min \u{2212}1, mean 2.83, max 7, missing 1"
+        );
+    }
+
+    #[test]
+    fn text_summary_counts_distinct_values_once() {
+        let c = column(
+            ColumnType::String,
+            ["Almaty", "Astana", "Almaty", "", "Shymkent", "Astana"]
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Cell::Missing
+                    } else {
+                        Cell::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        );
+        assert_eq!(
+            ColumnStats::of(&c),
+            ColumnStats::Categorical {
+                distinct: 3,
+                missing: 1
+            }
+        );
+        assert_eq!(
+            column_summary(&ColumnStats::of(&c), Lang::En),
+            "3 distinct, missing 1"
+        );
+    }
+
+    #[test]
+    fn numeric_column_without_values_is_summarised_as_empty() {
+        let c = column(ColumnType::Integer, vec![Cell::Missing, Cell::Missing]);
+        assert_eq!(
+            column_summary(&ColumnStats::of(&c), Lang::En),
+            "0 distinct, missing 2"
+        );
+    }
 }
