@@ -25,6 +25,9 @@ pub struct Document {
     pub body: String,
     /// Number of file lines before the body's first line.
     pub body_offset: usize,
+    /// The first 12 hex digits of the SHA-256 of the file's text: the version a citation of
+    /// the summary names (computed here so that pages need not read the file again).
+    pub version: String,
 }
 
 /// One author of a source article.
@@ -437,6 +440,16 @@ fn page_stem_lang(file: &str) -> (String, Option<Lang>) {
     }
 }
 
+/// The first 6 bytes of a SHA-256, in hex.
+pub fn short_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn read_document(root: &Path, abs: &Path, lang: Lang) -> Result<(String, Document)> {
     let rel = rel_to(root, abs);
     let text = read_text(abs, &rel)?;
@@ -446,6 +459,7 @@ fn read_document(root: &Path, abs: &Path, lang: Lang) -> Result<(String, Documen
         lang,
         body: body.to_string(),
         body_offset: offset,
+        version: short_sha256(text.as_bytes()),
     };
     Ok((fm.to_string(), doc))
 }

@@ -84,6 +84,27 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         Ok(value)
     }
 
+    /// The cached value of `name` if it was made for `key` (and mark it used).
+    fn get(&self, name: &K, key: u64, generation: u64) -> Option<Arc<T>> {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let e = map.get_mut(name).filter(|e| e.key == key)?;
+        e.used = generation;
+        Some(e.value.clone())
+    }
+
+    /// Remember `value` as the value of `name` for `key`.
+    fn put(&self, name: K, key: u64, generation: u64, value: Arc<T>) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(
+            name,
+            Entry {
+                key,
+                value,
+                used: generation,
+            },
+        );
+    }
+
     /// Forget entries that the build `generation` did not use.
     fn prune(&self, generation: u64) {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -111,6 +132,9 @@ pub struct Memo {
     docs: Cache<PathBuf, RenderedDoc>,
     analysis: Cache<String, [tantivy::tokenizer::PreTokenizedString; 4]>,
     pages: Cache<String, String>,
+    /// Rendered pages by output path and a hash of the page's *inputs* (see
+    /// [`Memo::page_by_inputs`]): a hit skips building the context at all.
+    pages_by_inputs: Cache<String, String>,
     citations: Cache<u64, String>,
 }
 
@@ -121,6 +145,7 @@ impl Memo {
             docs: Cache::new(),
             analysis: Cache::new(),
             pages: Cache::new(),
+            pages_by_inputs: Cache::new(),
             citations: Cache::new(),
         }
     }
@@ -178,6 +203,23 @@ impl Memo {
     }
 }
 
+impl Memo {
+    /// A page rendered before from inputs that hash to `key`: for pages whose context is costly
+    /// and whose inputs are few and known (article pages), so that an unchanged page costs a
+    /// hash instead of a context. The context hash of [`Memo::page`] stays the safety net for
+    /// every other page.
+    pub fn page_by_inputs(&self, path: &str, key: u64) -> Option<Arc<String>> {
+        self.pages_by_inputs
+            .get(&path.to_string(), key, self.generation)
+    }
+
+    /// Remember the page rendered from inputs that hash to `key`.
+    pub fn remember_page_by_inputs(&self, path: &str, key: u64, html: Arc<String>) {
+        self.pages_by_inputs
+            .put(path.to_string(), key, self.generation, html);
+    }
+}
+
 /// Builds of one project into one output directory, each reusing what the last one computed.
 pub struct Session {
     opts: BuildOptions,
@@ -224,6 +266,7 @@ impl Session {
         self.memo.docs.prune(self.memo.generation);
         self.memo.analysis.prune(self.memo.generation);
         self.memo.pages.prune(self.memo.generation);
+        self.memo.pages_by_inputs.prune(self.memo.generation);
         self.memo.citations.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)

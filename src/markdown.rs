@@ -799,6 +799,7 @@ mod tests {
             lang: Lang::En,
             body: body.into(),
             body_offset: 5,
+            version: String::new(),
         }
     }
 

@@ -51,12 +51,32 @@ pub struct SiteRender<'a> {
     keyword_slugs: HashMap<Lang, HashSet<String>>,
     /// Position of each article in `p.content.articles`, by slug.
     article_pos: HashMap<&'a str, usize>,
+    /// Serve's memo of earlier builds.
+    memo: Option<&'a crate::incremental::Memo>,
+    /// With a memo: per language, a hash of everything an article page reads besides its own
+    /// article (see [`SiteRender::article_work`]).
+    article_inputs: HashMap<Lang, u64>,
+}
+
+/// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
+/// inputs that hash the same.
+enum Work {
+    /// Render the page; with `inputs`, remember the HTML under that hash of its inputs.
+    Render { job: PageJob, inputs: Option<u64> },
+    /// Write this HTML, rendered before from the same inputs.
+    Reuse { path: String, html: Arc<String> },
+}
+
+impl From<PageJob> for Work {
+    fn from(job: PageJob) -> Work {
+        Work::Render { job, inputs: None }
+    }
 }
 
 /// A page to render. Its context is built on a worker thread right before rendering and dropped
 /// right after, so a build never holds more than a few page contexts at once (at 100,000 pages
 /// holding them all would take gigabytes).
-type Job<'r> = Box<dyn FnOnce() -> Vec<PageJob> + Send + 'r>;
+type Job<'r> = Box<dyn FnOnce() -> Vec<Work> + Send + 'r>;
 
 /// Every taxonomy of the site in each of its languages.
 fn all_taxonomies(p: &Project) -> BTreeMap<(Kind, Lang), taxonomy::Terms> {
@@ -94,30 +114,45 @@ fn render_pages(
     timed("  page contexts and templates", || {
         jobs.into_par_iter()
             .flat_map_iter(|job| job())
-            .map(|j| {
-                let render = || p.theme.render(j.template, &j.ctx);
-                let html = match (memo, j.ctx.key()) {
-                    (Some(m), Some(k)) => m
-                        .page(
-                            &j.path,
-                            crate::incremental::hash_of(&(p.theme.fingerprint, j.template, k)),
-                            render,
-                        )
-                        .map(|h| String::clone(&h)),
-                    _ => render(),
+            .map(|work| {
+                let (path, html) = match work {
+                    Work::Render { job, inputs } => {
+                        let html = render_page(p, &job, memo);
+                        if let (Some(m), Some(key), Ok(h)) = (memo, inputs, &html) {
+                            m.remember_page_by_inputs(&job.path, key, h.clone());
+                        }
+                        (job.path, html)
+                    }
+                    Work::Reuse { path, html } => (path, Ok(html)),
                 };
-                drop(j.ctx);
                 let kept = match (&stage, html) {
                     (Some(dir), Ok(h)) => {
-                        SiteFiles::write_file(dir, &j.path, h.as_bytes()).map(|()| None)
+                        SiteFiles::write_file(dir, &path, h.as_bytes()).map(|()| None)
                     }
-                    (None, Ok(h)) => Ok(Some(h)),
+                    (None, Ok(h)) => Ok(Some(String::clone(&h))),
                     (_, Err(e)) => Err(e),
                 };
-                (j.path, kept)
+                (path, kept)
             })
             .collect()
     })
+}
+
+/// Render one page's template, or (serve) take it from the memo when its context is unchanged.
+fn render_page(
+    p: &Project,
+    j: &PageJob,
+    memo: Option<&crate::incremental::Memo>,
+) -> Result<Arc<String>> {
+    let render = || p.theme.render(j.template, &j.ctx);
+    match (memo, j.ctx.key()) {
+        (Some(m), Some(k)) => m.page(
+            &j.path,
+            crate::incremental::hash_of(&(p.theme.fingerprint, j.template, k)),
+            render,
+        ),
+        _ => render().map(Arc::new),
+    }
 }
 
 /// Render every page and file of the site.
@@ -130,7 +165,7 @@ pub fn render_site(
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
     let taxonomies = all_taxonomies(p);
-    let r = SiteRender {
+    let mut r = SiteRender {
         p,
         computed,
         docs,
@@ -147,12 +182,23 @@ pub fn render_site(
             .enumerate()
             .map(|(i, a)| (a.slug.as_str(), i))
             .collect(),
+        memo,
+        article_inputs: HashMap::new(),
     };
+    if memo.is_some() {
+        r.article_inputs = p
+            .config
+            .langs()
+            .into_iter()
+            .map(|l| (l, r.article_site_inputs(l)))
+            .collect();
+    }
+    let r = r;
     let mut jobs: Vec<Job<'_>> = Vec::new();
     for lang in p.config.langs() {
         r.jobs_for_lang(lang, &mut jobs);
     }
-    jobs.push(Box::new(|| vec![r.not_found_job()]));
+    jobs.push(Box::new(|| vec![r.not_found_job().into()]));
     // A staged build writes each page as soon as it is rendered (see `SiteFiles::staged`).
     let stage = files.staging_dir().map(Path::to_path_buf);
     // The search index is built beside the pages: tantivy's writer is sequential, so the
@@ -322,36 +368,44 @@ impl<'a> SiteRender<'a> {
     }
 
     fn jobs_for_lang<'r>(&'r self, lang: Lang, jobs: &mut Vec<Job<'r>>) {
-        jobs.push(Box::new(move || vec![self.home_job(lang)]));
-        jobs.push(Box::new(move || vec![self.article_list_job(lang)]));
+        jobs.push(Box::new(move || vec![self.home_job(lang).into()]));
+        jobs.push(Box::new(move || vec![self.article_list_job(lang).into()]));
         for a in &self.p.content.articles {
-            jobs.push(Box::new(move || vec![self.article_job(lang, a)]));
+            jobs.push(Box::new(move || vec![self.article_work(lang, a)]));
         }
         for page in &self.p.content.pages {
-            jobs.push(Box::new(move || vec![self.free_page_job(lang, page)]));
+            jobs.push(Box::new(move || {
+                vec![self.free_page_job(lang, page).into()]
+            }));
         }
         for kind in Kind::ALL {
             let terms = self.terms(kind, lang);
             jobs.push(Box::new(move || {
-                vec![self.taxonomy_index_job(lang, kind, terms)]
+                vec![self.taxonomy_index_job(lang, kind, terms).into()]
             }));
             for term in terms {
-                jobs.push(Box::new(move || vec![self.term_job(lang, kind, term)]));
+                jobs.push(Box::new(move || {
+                    vec![self.term_job(lang, kind, term).into()]
+                }));
             }
         }
         jobs.push(Box::new(move || {
-            vec![self.simple_job(
-                lang,
-                "search/",
-                "search.html",
-                "search_title",
-                "search_intro",
-            )]
+            vec![self
+                .simple_job(
+                    lang,
+                    "search/",
+                    "search.html",
+                    "search_title",
+                    "search_intro",
+                )
+                .into()]
         }));
-        let job = |(path, template, ctx)| PageJob {
-            path,
-            template,
-            ctx,
+        let job = |(path, template, ctx)| {
+            Work::from(PageJob {
+                path,
+                template,
+                ctx,
+            })
         };
         jobs.push(Box::new(move || {
             crate::cite::site::page_jobs(self, lang)
@@ -511,6 +565,59 @@ impl<'a> SiteRender<'a> {
             template: "list.html",
             ctx,
         }
+    }
+
+    /// An article page. Serve reuses the page of an earlier build when nothing it reads
+    /// changed: the article itself, its rendered documents, its checks, and what
+    /// [`Self::article_site_inputs`] hashes. Building an article page's context is most of the
+    /// cost of a rebuild, and a site is mostly article pages.
+    fn article_work(&self, lang: Lang, a: &Article) -> Work {
+        let (Some(memo), Some(site)) = (self.memo, self.article_inputs.get(&lang)) else {
+            return self.article_job(lang, a).into();
+        };
+        let page = format!("articles/{}/", a.slug);
+        let docs: Vec<_> = a
+            .versions
+            .values()
+            .map(|v| {
+                self.docs
+                    .get(&v.doc.path)
+                    .map(|d| (&d.body.html, format!("{:?}", d.body.toc), &d.references))
+            })
+            .collect();
+        let checks = format!("{:?}", self.computed.checks_for_page(&page));
+        let key = crate::incremental::hash_of(&(site, format!("{a:?}"), docs, checks));
+        let path = Self::out_path(lang, &page);
+        match memo.page_by_inputs(&path, key) {
+            Some(html) => Work::Reuse { path, html },
+            None => Work::Render {
+                job: self.article_job(lang, a),
+                inputs: Some(key),
+            },
+        }
+    }
+
+    /// A hash of what every article page in `lang` reads besides its own article: the theme
+    /// and its strings, the configuration (base URL, styles, vocabularies, maintainers), the
+    /// menu pages, the build date, the bibliography and locales, the datasets' titles and the
+    /// footer's citation. Anything an article page shows must be in here or in
+    /// [`Self::article_work`]'s key; `tests/incremental.rs` compares with clean builds.
+    fn article_site_inputs(&self, lang: Lang) -> u64 {
+        let p = self.p;
+        let datasets: Vec<(&str, Option<&str>)> = p
+            .datasets
+            .iter()
+            .map(|(id, _)| (id, p.datasets.title(id)))
+            .collect();
+        crate::incremental::hash_of(&(
+            (lang, p.theme.fingerprint, format!("{:?}", p.theme.i18n)),
+            (format!("{:?}", p.config), format!("{:?}", p.build_date)),
+            (self.live_reload, &self.base, &self.base_url),
+            format!("{:?}", p.content.pages),
+            p.bibliography.fingerprint(),
+            datasets,
+            self.cite.footer(lang).to_string(),
+        ))
     }
 
     fn article_job(&self, lang: Lang, a: &Article) -> PageJob {

@@ -79,14 +79,6 @@ fn fact(label: &str, value: &str, url: Option<&str>, code: bool) -> Value {
     json!({"label": label, "value": value, "url": url, "code": code})
 }
 
-fn short_hash(bytes: impl AsRef<[u8]>) -> String {
-    Sha256::digest(bytes.as_ref())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// A hash of every input of the knowledge base: configuration, content, bibliography, data.
 fn kb_version(p: &Project) -> String {
     let mut h = Sha256::new();
@@ -305,7 +297,7 @@ impl<'m> SiteCite<'m> {
             .versions
             .get(&lang)
             .or_else(|| a.versions.get(&Lang::En))
-            .map(|v| short_hash(std::fs::read(p.root.join(&v.doc.path)).unwrap_or_default()))
+            .map(|v| v.doc.version.clone())
             .unwrap_or_default();
         let source = p
             .bibliography
