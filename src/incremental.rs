@@ -45,8 +45,10 @@ struct Entry<T> {
 /// A cache of values by name (a document path, a search document's URL), each valid for one key.
 struct Cache<K, T> {
     entries: Mutex<HashMap<K, Entry<T>>>,
-    /// Values made (not found) since the last [`Cache::prune`].
+    /// Values made (not found) since the last [`Cache::take_counts`].
     made: AtomicUsize,
+    /// Values found since the last [`Cache::take_counts`].
+    found: AtomicUsize,
 }
 
 impl<K: Hash + Eq + Clone, T> Cache<K, T> {
@@ -54,6 +56,7 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         Cache {
             entries: Mutex::new(HashMap::new()),
             made: AtomicUsize::new(0),
+            found: AtomicUsize::new(0),
         }
     }
 
@@ -66,36 +69,27 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         generation: u64,
         make: impl FnOnce() -> std::result::Result<T, E>,
     ) -> std::result::Result<Arc<T>, E> {
-        let lock = || self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = lock().get_mut(name).filter(|e| e.key == key) {
-            e.used = generation;
-            return Ok(e.value.clone());
+        if let Some(value) = self.get(name, key, generation) {
+            return Ok(value);
         }
         let value = Arc::new(make()?);
         self.made.fetch_add(1, Ordering::Relaxed);
-        lock().insert(
-            name.clone(),
-            Entry {
-                key,
-                value: value.clone(),
-                used: generation,
-            },
-        );
+        self.put(name.clone(), key, generation, value.clone());
         Ok(value)
     }
 
     /// The cached value of `name` if it was made for `key` (and mark it used).
     fn get(&self, name: &K, key: u64, generation: u64) -> Option<Arc<T>> {
-        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.lock();
         let e = map.get_mut(name).filter(|e| e.key == key)?;
         e.used = generation;
+        self.found.fetch_add(1, Ordering::Relaxed);
         Some(e.value.clone())
     }
 
     /// Remember `value` as the value of `name` for `key`.
     fn put(&self, name: K, key: u64, generation: u64, value: Arc<T>) {
-        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(
+        self.lock().insert(
             name,
             Entry {
                 key,
@@ -105,15 +99,23 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         );
     }
 
-    /// Forget entries that the build `generation` did not use.
-    fn prune(&self, generation: u64) {
-        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, e| e.used == generation);
+    /// The entries; a panic elsewhere while the lock was held leaves them usable (each entry is
+    /// inserted whole).
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<T>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How many values were made since the last call.
-    fn take_made(&self) -> usize {
-        self.made.swap(0, Ordering::Relaxed)
+    /// Forget entries that the build `generation` did not use.
+    fn prune(&self, generation: u64) {
+        self.lock().retain(|_, e| e.used == generation);
+    }
+
+    /// How many values were (made, found) since the last call.
+    fn take_counts(&self) -> (usize, usize) {
+        (
+            self.made.swap(0, Ordering::Relaxed),
+            self.found.swap(0, Ordering::Relaxed),
+        )
     }
 }
 
@@ -201,9 +203,7 @@ impl Memo {
         self.pages
             .get_or_make(&path.to_string(), key, self.generation, render)
     }
-}
 
-impl Memo {
     /// A page rendered before from inputs that hash to `key`: for pages whose context is costly
     /// and whose inputs are few and known (article pages), so that an unchanged page costs a
     /// hash instead of a context. The context hash of [`Memo::page`] stays the safety net for
@@ -237,6 +237,9 @@ pub struct Rebuild {
     pub docs_rendered: usize,
     /// Pages whose template was rendered again (the others' contexts had not changed).
     pub pages_rendered: usize,
+    /// Pages reused without building their context, because their inputs had not changed
+    /// ([`Memo::page_by_inputs`]).
+    pub pages_reused: usize,
     /// Files written (new or changed).
     pub written: usize,
     /// Files removed (no longer produced).
@@ -257,10 +260,11 @@ impl Session {
     pub fn rebuild(&mut self) -> Result<Rebuild> {
         self.memo.generation += 1;
         let built = crate::site::build_with_memo(&self.opts, Some(&self.memo));
-        let docs_rendered = self.memo.docs.take_made();
-        self.memo.analysis.take_made();
-        let pages_rendered = self.memo.pages.take_made();
-        self.memo.citations.take_made();
+        let (docs_rendered, _) = self.memo.docs.take_counts();
+        self.memo.analysis.take_counts();
+        let (pages_rendered, _) = self.memo.pages.take_counts();
+        let (_, pages_reused) = self.memo.pages_by_inputs.take_counts();
+        self.memo.citations.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
@@ -275,6 +279,7 @@ impl Session {
             report,
             docs_rendered,
             pages_rendered,
+            pages_reused,
             written,
             removed,
         })

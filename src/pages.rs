@@ -51,11 +51,19 @@ pub struct SiteRender<'a> {
     keyword_slugs: HashMap<Lang, HashSet<String>>,
     /// Position of each article in `p.content.articles`, by slug.
     article_pos: HashMap<&'a str, usize>,
-    /// Serve's memo of earlier builds.
-    memo: Option<&'a crate::incremental::Memo>,
-    /// With a memo: per language, a hash of everything an article page reads besides its own
-    /// article (see [`SiteRender::article_work`]).
-    article_inputs: HashMap<Lang, u64>,
+    /// Serve: what reusing article pages of earlier builds needs.
+    reuse: Option<ArticleReuse<'a>>,
+}
+
+/// Serve reuses an article page of an earlier build when nothing it reads changed (see
+/// [`SiteRender::article_work`]); its key combines these two hashes.
+struct ArticleReuse<'a> {
+    memo: &'a crate::incremental::Memo,
+    /// Per language: what every article page reads besides its own article.
+    site: HashMap<Lang, u64>,
+    /// Per article slug: the article, its rendered documents and its checks (the same in
+    /// every language, so hashed once).
+    articles: HashMap<&'a str, u64>,
 }
 
 /// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
@@ -129,7 +137,8 @@ fn render_pages(
                     (Some(dir), Ok(h)) => {
                         SiteFiles::write_file(dir, &path, h.as_bytes()).map(|()| None)
                     }
-                    (None, Ok(h)) => Ok(Some(String::clone(&h))),
+                    // Without a memo the page is ours alone: take it rather than copy it.
+                    (None, Ok(h)) => Ok(Some(Arc::try_unwrap(h).unwrap_or_else(|h| (*h).clone()))),
                     (_, Err(e)) => Err(e),
                 };
                 (path, kept)
@@ -165,7 +174,7 @@ pub fn render_site(
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
     let taxonomies = all_taxonomies(p);
-    let mut r = SiteRender {
+    let r = SiteRender {
         p,
         computed,
         docs,
@@ -182,18 +191,10 @@ pub fn render_site(
             .enumerate()
             .map(|(i, a)| (a.slug.as_str(), i))
             .collect(),
-        memo,
-        article_inputs: HashMap::new(),
+        reuse: None,
     };
-    if memo.is_some() {
-        r.article_inputs = p
-            .config
-            .langs()
-            .into_iter()
-            .map(|l| (l, r.article_site_inputs(l)))
-            .collect();
-    }
-    let r = r;
+    let reuse = memo.map(|m| r.article_reuse(m));
+    let r = SiteRender { reuse, ..r };
     let mut jobs: Vec<Job<'_>> = Vec::new();
     for lang in p.config.langs() {
         r.jobs_for_lang(lang, &mut jobs);
@@ -568,14 +569,52 @@ impl<'a> SiteRender<'a> {
     }
 
     /// An article page. Serve reuses the page of an earlier build when nothing it reads
-    /// changed: the article itself, its rendered documents, its checks, and what
-    /// [`Self::article_site_inputs`] hashes. Building an article page's context is most of the
-    /// cost of a rebuild, and a site is mostly article pages.
+    /// changed ([`ArticleReuse`]): building an article page's context is most of the cost of a
+    /// rebuild, and a site is mostly article pages.
     fn article_work(&self, lang: Lang, a: &Article) -> Work {
-        let (Some(memo), Some(site)) = (self.memo, self.article_inputs.get(&lang)) else {
+        let Some(reuse) = &self.reuse else {
             return self.article_job(lang, a).into();
         };
-        let page = format!("articles/{}/", a.slug);
+        let key = crate::incremental::hash_of(&(
+            reuse.site.get(&lang),
+            reuse.articles.get(a.slug.as_str()),
+        ));
+        let path = Self::out_path(lang, &format!("articles/{}/", a.slug));
+        match reuse.memo.page_by_inputs(&path, key) {
+            Some(html) => Work::Reuse { path, html },
+            None => Work::Render {
+                job: self.article_job(lang, a),
+                inputs: Some(key),
+            },
+        }
+    }
+
+    /// The hashes that key [`Self::article_work`]: per language and per article (in parallel).
+    fn article_reuse(&self, memo: &'a crate::incremental::Memo) -> ArticleReuse<'a> {
+        let site = self
+            .p
+            .config
+            .langs()
+            .into_iter()
+            .map(|l| (l, self.article_site_inputs(l)))
+            .collect();
+        let articles = self
+            .p
+            .content
+            .articles
+            .par_iter()
+            .map(|a| (a.slug.as_str(), self.article_inputs(a)))
+            .collect();
+        ArticleReuse {
+            memo,
+            site,
+            articles,
+        }
+    }
+
+    /// A hash of what an article's pages read of the article: the article itself, its
+    /// rendered documents and its checks.
+    fn article_inputs(&self, a: &Article) -> u64 {
         let docs: Vec<_> = a
             .versions
             .values()
@@ -585,23 +624,17 @@ impl<'a> SiteRender<'a> {
                     .map(|d| (&d.body.html, format!("{:?}", d.body.toc), &d.references))
             })
             .collect();
-        let checks = format!("{:?}", self.computed.checks_for_page(&page));
-        let key = crate::incremental::hash_of(&(site, format!("{a:?}"), docs, checks));
-        let path = Self::out_path(lang, &page);
-        match memo.page_by_inputs(&path, key) {
-            Some(html) => Work::Reuse { path, html },
-            None => Work::Render {
-                job: self.article_job(lang, a),
-                inputs: Some(key),
-            },
-        }
+        let checks = self
+            .computed
+            .checks_for_page(&format!("articles/{}/", a.slug));
+        crate::incremental::hash_of(&(format!("{a:?}"), docs, format!("{checks:?}")))
     }
 
     /// A hash of what every article page in `lang` reads besides its own article: the theme
     /// and its strings, the configuration (base URL, styles, vocabularies, maintainers), the
     /// menu pages, the build date, the bibliography and locales, the datasets' titles and the
     /// footer's citation. Anything an article page shows must be in here or in
-    /// [`Self::article_work`]'s key; `tests/incremental.rs` compares with clean builds.
+    /// [`Self::article_inputs`]; `tests/incremental.rs` compares with clean builds.
     fn article_site_inputs(&self, lang: Lang) -> u64 {
         let p = self.p;
         let datasets: Vec<(&str, Option<&str>)> = p

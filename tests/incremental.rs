@@ -262,19 +262,29 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     let (mut session, out) = session_for(root);
     let first = session.rebuild().unwrap();
     assert!(first.docs_rendered >= 5, "{first:?}");
+    assert_eq!(first.pages_reused, 0, "{first:?}");
     let files = snapshot(&out).len();
     assert_eq!(first.written, files);
+    // Two articles in three languages: every article page is reused without its context.
+    let article_pages = snapshot(&out)
+        .keys()
+        .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
+        .count();
+    assert_eq!(article_pages, 6);
 
     let again = session.rebuild().unwrap();
     assert_eq!(
         (again.docs_rendered, again.written, again.removed),
         (0, 0, 0)
     );
+    assert_eq!(again.pages_reused, article_pages, "{again:?}");
 
     let before = snapshot(&out);
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.docs_rendered, 1, "{edited:?}");
+    // The edited article's page is built again in each language; the other article's is not.
+    assert_eq!(edited.pages_reused, article_pages - 3, "{edited:?}");
     // The article's page in English and the bibliography pages (which carry the knowledge
     // base's version) change; no other page's context does.
     assert!(edited.pages_rendered <= 6, "{edited:?}");
