@@ -440,14 +440,16 @@ fn page_stem_lang(file: &str) -> (String, Option<Lang>) {
     }
 }
 
-/// The first 6 bytes of a SHA-256, in hex.
+/// The first 6 bytes of a SHA-256, in hex: the versions that citations name (a summary, a
+/// table, the knowledge base).
 pub fn short_sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_hex(&Sha256::digest(bytes))
+}
+
+/// The first 6 bytes of a digest, in hex (see [`short_sha256`]).
+pub fn short_hex(digest: &[u8]) -> String {
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 fn read_document(root: &Path, abs: &Path, lang: Lang) -> Result<(String, Document)> {

@@ -94,16 +94,17 @@ fn kb_version(p: &Project) -> String {
         "data/references.bib",
         &read(Path::new("data/references.bib")),
     );
-    let mut docs: Vec<&Path> = Vec::new();
+    // Documents by the hash of their text taken at load, rather than read again.
+    let mut docs: Vec<&crate::content::Document> = Vec::new();
     for a in &p.content.articles {
-        docs.extend(a.versions.values().map(|v| v.doc.path.as_path()));
+        docs.extend(a.versions.values().map(|v| &v.doc));
     }
     for pg in &p.content.pages {
-        docs.extend(pg.versions.values().map(|(_, d)| d.path.as_path()));
+        docs.extend(pg.versions.values().map(|(_, d)| d));
     }
-    docs.sort();
+    docs.sort_by(|a, b| a.path.cmp(&b.path));
     for d in docs {
-        add(&d.to_string_lossy(), &read(d));
+        add(&d.path.to_string_lossy(), d.version.as_bytes());
     }
     for (id, e) in p.datasets.iter() {
         add(id, e.data.sha256.as_bytes());
@@ -112,11 +113,7 @@ fn kb_version(p: &Project) -> String {
             &read(&Path::new("data").join(format!("{id}.toml"))),
         );
     }
-    h.finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::content::short_hex(&h.finalize())
 }
 
 /// `Family, Given` maintainers become CSL names; anything else (a team) a literal name.

@@ -1468,9 +1468,9 @@ impl Computed {
 
     /// A content hash identifying this version of a table: dataset hash + directive hash.
     fn table_version(&self, t: &TableEntry) -> String {
-        use sha2::{Digest, Sha256};
-        let h = Sha256::digest(format!("{}:{}", t.dataset_sha256, t.spec.canonical_hash()));
-        h.iter().take(6).map(|b| format!("{b:02x}")).collect()
+        crate::content::short_sha256(
+            format!("{}:{}", t.dataset_sha256, t.spec.canonical_hash()).as_bytes(),
+        )
     }
 
     /// What citing a table needs (`cite` owns the citation formats).
