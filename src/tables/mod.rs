@@ -75,20 +75,27 @@ pub enum ColumnStats {
 }
 
 impl ColumnStats {
-    /// Summarise a column in one pass (plus a hash set for distinct values).
+    /// Summarise a column: one pass for a numeric column, a hash set of distinct values for
+    /// any other.
     pub fn of(c: &bilim_stats::dataset::Column) -> ColumnStats {
         use bilim_stats::dataset::Value as Cell;
         use std::borrow::Cow;
         let missing = c.values.iter().filter(|v| v.is_missing()).count();
-        let nums: Vec<f64> = c.values.iter().filter_map(|v| v.as_f64()).collect();
-        if c.ty.is_numeric() && !nums.is_empty() {
-            return ColumnStats::Numeric {
-                n: nums.len(),
-                min: nums.iter().copied().fold(f64::INFINITY, f64::min),
-                max: nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                mean: nums.iter().sum::<f64>() / nums.len() as f64,
-                missing,
-            };
+        if c.ty.is_numeric() {
+            // Summed in row order from -0.0, as `Iterator::sum` does.
+            let (n, min, max, sum) = c.values.iter().filter_map(Cell::as_f64).fold(
+                (0usize, f64::INFINITY, f64::NEG_INFINITY, -0.0),
+                |(n, lo, hi, sum), x| (n + 1, lo.min(x), hi.max(x), sum + x),
+            );
+            if n > 0 {
+                return ColumnStats::Numeric {
+                    n,
+                    min,
+                    mean: sum / n as f64,
+                    max,
+                    missing,
+                };
+            }
         }
         // Text and dates are borrowed, so a million-row column allocates only the set.
         let distinct: std::collections::HashSet<Cow<'_, str>> = c
