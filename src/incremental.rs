@@ -6,7 +6,7 @@
 //! - rendered documents (Markdown → HTML with citations formatted), by document;
 //! - rendered pages, by output path and a hash of the page's template context;
 //! - formatted citations (hayagriva), by the hash of the CSL item, style and language;
-//! - the search analysis (normalising, stemming, folding) of each search document;
+//! - the search analysis (normalising, stemming, folding) of each search document, as counts;
 //! - the output: a file whose bytes did not change is not written again, a file that a build no
 //!   longer produces is removed.
 //!
@@ -132,7 +132,7 @@ impl std::fmt::Debug for Memo {
 pub struct Memo {
     generation: u64,
     docs: Cache<PathBuf, RenderedDoc>,
-    analysis: Cache<String, [tantivy::tokenizer::PreTokenizedString; 4]>,
+    terms: Cache<String, crate::search::inverted::DocTerms>,
     pages: Cache<String, String>,
     /// Rendered pages by output path and a hash of the page's *inputs* (see
     /// [`Memo::page_by_inputs`]): a hit skips building the context at all.
@@ -145,7 +145,7 @@ impl Memo {
         Memo {
             generation: 0,
             docs: Cache::new(),
-            analysis: Cache::new(),
+            terms: Cache::new(),
             pages: Cache::new(),
             pages_by_inputs: Cache::new(),
             citations: Cache::new(),
@@ -164,15 +164,15 @@ impl Memo {
             .get_or_make(&path.to_path_buf(), key, self.generation, render)
     }
 
-    /// The analysed fields of a search document, by URL and the hash of its text.
-    pub fn analysis(
+    /// The analysed terms of a search document, by URL and the hash of its text.
+    pub fn terms(
         &self,
         url: &str,
         key: u64,
-        analyse: impl FnOnce() -> [tantivy::tokenizer::PreTokenizedString; 4],
-    ) -> Arc<[tantivy::tokenizer::PreTokenizedString; 4]> {
+        analyse: impl FnOnce() -> crate::search::inverted::DocTerms,
+    ) -> Arc<crate::search::inverted::DocTerms> {
         let made: std::result::Result<_, std::convert::Infallible> =
-            self.analysis
+            self.terms
                 .get_or_make(&url.to_string(), key, self.generation, || Ok(analyse()));
         match made {
             Ok(v) => v,
@@ -261,14 +261,14 @@ impl Session {
         self.memo.generation += 1;
         let built = crate::site::build_with_memo(&self.opts, Some(&self.memo));
         let (docs_rendered, _) = self.memo.docs.take_counts();
-        self.memo.analysis.take_counts();
+        self.memo.terms.take_counts();
         let (pages_rendered, _) = self.memo.pages.take_counts();
         let (_, pages_reused) = self.memo.pages_by_inputs.take_counts();
         self.memo.citations.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
-        self.memo.analysis.prune(self.memo.generation);
+        self.memo.terms.prune(self.memo.generation);
         self.memo.pages.prune(self.memo.generation);
         self.memo.pages_by_inputs.prune(self.memo.generation);
         self.memo.citations.prune(self.memo.generation);

@@ -123,7 +123,7 @@ pub fn open_index(root: &Path) -> Result<Index> {
     let corpus = super::corpus(&project, &computed, &docs);
     let tmp = cache.join(format!("{key}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let built = Index::build(&corpus, Some(&tmp), None).and_then(|ix| {
+    let built = Index::build(&corpus, Some(&tmp)).and_then(|ix| {
         drop(ix);
         std::fs::write(tmp.join("ready"), "")
             .map_err(|e| Error::Other(format!("{}: {e}", tmp.display())))

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::analyzer::{self, equivalent_groups};
-use super::index::{Index, KeyEntry};
+use super::index::KeyEntry;
+use super::inverted::Inverted;
 use super::{engine, kazakh, translit, Corpus, FACETS};
 use crate::error::Result;
 use crate::output::SiteFiles;
@@ -110,14 +111,14 @@ pub fn analyzer_tables() -> Value {
 }
 
 /// Write the static index of `corpus` (indexed in `index`) into `files` under `search/`.
-pub fn write(index: &Index, corpus: &Corpus, files: &mut SiteFiles) -> Result<()> {
-    let keys = index.all_keys()?;
+pub fn write(index: &Inverted, corpus: &Corpus, files: &mut SiteFiles) -> Result<()> {
+    let keys = index.keys();
     let mut shards: Vec<Vec<Value>> = vec![Vec::new()];
     let mut shard_first: Vec<String> = Vec::new();
     let mut shard_size = 0usize;
     let mut postings_files = 0usize;
     for key in keys {
-        let Some(e) = index.key_entry(&key)? else {
+        let Some(e) = index.key_entry(key) else {
             continue;
         };
         let bytes = encode_postings(&e);
@@ -135,7 +136,7 @@ pub fn write(index: &Index, corpus: &Corpus, files: &mut SiteFiles) -> Result<()
             shard_size = 0;
         }
         if shards.last().is_some_and(Vec::is_empty) {
-            shard_first.push(key.clone());
+            shard_first.push(key.to_string());
         }
         shard_size += size;
         if let Some(s) = shards.last_mut() {
@@ -238,9 +239,9 @@ pub fn write_site(
 ) -> Result<()> {
     let start = std::time::Instant::now();
     let corpus = crate::site::timed("    search corpus", || super::corpus(p, computed, docs));
-    let index = crate::site::timed("    search analysis and tantivy", || {
-        Index::build(&corpus, None, memo)
-    })?;
+    let index = crate::site::timed("    search analysis and inverted index", || {
+        Inverted::build(&corpus, memo)
+    });
     crate::site::timed("    search static index", || write(&index, &corpus, files))?;
     if std::env::var_os("BILIM_SEARCH_TIMING").is_some() {
         eprintln!(

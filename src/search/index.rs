@@ -99,6 +99,35 @@ pub struct StoredDoc {
     pub chunks: Vec<String>,
 }
 
+/// Average field lengths from the total tokens per field (1 for an empty field or corpus).
+pub fn avg_lengths(totals: [u64; 4], n_docs: u64) -> [f64; 4] {
+    totals.map(|t| {
+        if n_docs == 0 || t == 0 {
+            1.0
+        } else {
+            t as f64 / n_docs as f64
+        }
+    })
+}
+
+/// Quantised idf of a key in `df` of `n_docs` documents.
+pub fn idf(n_docs: u64, df: u32) -> u32 {
+    let n = n_docs as f64;
+    let df = f64::from(df);
+    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+    ((idf * IDF_SCALE).round() as u32).max(1)
+}
+
+/// Quantised saturated tf of one field whose average length is `avg`, for a document whose
+/// length in it has tantivy's field-norm id `fieldnorm_id`.
+pub fn tf_weight(avg: f64, tf: u32, fieldnorm_id: u8) -> u32 {
+    let len = f64::from(FieldNormReader::id_to_fieldnorm(fieldnorm_id));
+    let tf = f64::from(tf);
+    let norm = K1 * (1.0 - B + B * len / avg);
+    let part = tf * (K1 + 1.0) / (tf + norm);
+    ((part / (K1 + 1.0) * TF_SCALE).round() as u32).max(1)
+}
+
 fn schema() -> Schema {
     let mut b = Schema::builder();
     let indexing = TextFieldIndexing::default()
@@ -157,13 +186,8 @@ fn body_field(d: &SearchDoc) -> PreTokenizedString {
 }
 
 impl Index {
-    /// Index `corpus`, in `dir` (which must be empty or absent) or in memory; with a memo,
-    /// documents analysed by an earlier build with the same text are not analysed again.
-    pub fn build(
-        corpus: &Corpus,
-        dir: Option<&Path>,
-        memo: Option<&crate::incremental::Memo>,
-    ) -> Result<Index> {
+    /// Index `corpus`, in `dir` (which must be empty or absent) or in memory.
+    pub fn build(corpus: &Corpus, dir: Option<&Path>) -> Result<Index> {
         let schema = schema();
         let builder = tantivy::Index::builder().schema(schema.clone());
         let directory: Box<dyn tantivy::Directory> = match dir {
@@ -177,33 +201,18 @@ impl Index {
         let mut writer = builder
             .single_segment_index_writer(directory, 100_000_000)
             .map_err(err)?;
-        // Only an index on disk serves `bilim search`, which shows stored titles and excerpts;
-        // the in-memory index of a build feeds the static export, which reads postings only,
-        // so storing the text there would just hold a second copy of the site in memory.
+        // Only an index on disk serves `bilim search`, which shows stored titles and excerpts.
         let store = dir.is_some();
         // Analysis (normalising, stemming, folding) is most of the work and needs no index:
         // it runs on every core, a batch at a time so that few analysed documents wait in
         // memory; tantivy's single-segment writer then adds them in order.
-        let analysed = |d: &SearchDoc| {
+        let fields_of = |d: &SearchDoc| {
             [
                 simple_field(&d.title, d.lang),
                 simple_field(&d.keywords.join("\n"), d.lang),
                 simple_field(&d.authors.join("\n"), d.lang),
                 body_field(d),
             ]
-        };
-        let fields_of = |d: &SearchDoc| match memo {
-            Some(m) => {
-                let key = crate::incremental::hash_of(&(
-                    &d.title,
-                    &d.keywords,
-                    &d.authors,
-                    &d.chunks,
-                    d.lang,
-                ));
-                (*m.analysis(&d.url, key, || analysed(d))).clone()
-            }
-            None => analysed(d),
         };
         for batch in corpus.docs.chunks(256) {
             let fields: Vec<[PreTokenizedString; 4]> = batch.par_iter().map(fields_of).collect();
@@ -284,13 +293,7 @@ impl Index {
                 totals[i] += seg.inverted_index(*field).map_err(err)?.total_num_tokens();
             }
         }
-        let avg = totals.map(|t| {
-            if n_docs == 0 || t == 0 {
-                1.0
-            } else {
-                t as f64 / n_docs as f64
-            }
-        });
+        let avg = avg_lengths(totals, n_docs);
         Ok(Index {
             searcher,
             text,
@@ -318,19 +321,7 @@ impl Index {
 
     /// Quantised idf of a key in `df` documents.
     pub fn idf(&self, df: u32) -> u32 {
-        let n = self.n_docs as f64;
-        let df = f64::from(df);
-        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        ((idf * IDF_SCALE).round() as u32).max(1)
-    }
-
-    /// Quantised saturated tf of one field.
-    fn tf_weight(&self, field: usize, tf: u32, fieldnorm_id: u8) -> u32 {
-        let len = f64::from(FieldNormReader::id_to_fieldnorm(fieldnorm_id));
-        let tf = f64::from(tf);
-        let norm = K1 * (1.0 - B + B * len / self.avg[field]);
-        let part = tf * (K1 + 1.0) / (tf + norm);
-        ((part / (K1 + 1.0) * TF_SCALE).round() as u32).max(1)
+        idf(self.n_docs, df)
     }
 
     /// Postings, df and idf of a key; `None` if no document has it.
@@ -353,7 +344,7 @@ impl Index {
                 while d != TERMINATED {
                     let ours = self.doc_map[seg_ord].get(d as usize).copied().unwrap_or(0);
                     let w = FIELDS[fi].1
-                        * self.tf_weight(fi, postings.term_freq(), norms.fieldnorm_id(d));
+                        * tf_weight(self.avg[fi], postings.term_freq(), norms.fieldnorm_id(d));
                     let e = acc.entry(ours).or_default();
                     e.0 += w;
                     if FIELDS[fi].0 == "body" {

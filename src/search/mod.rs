@@ -5,6 +5,7 @@
 //!   Russian, the Kazakh stemmer of [`kazakh`], the spelling rules of [`translit`]).
 //! * [`index`] builds a tantivy index of every article version, dataset and computed table and
 //!   computes each (key, document) pair's BM25 impact from it.
+//! * [`inverted`] is the site build's in-memory index (the same numbers, without tantivy).
 //! * [`engine`] ranks: the same integer arithmetic in the terminal and in `search/search.js`.
 //! * [`export`] writes the static index under `search/`.
 //! * [`cli`] is `bilim search`, with the index cached under `.bilim-cache/search/`.
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod index;
+pub mod inverted;
 pub mod kazakh;
 pub mod translit;
 
