@@ -161,6 +161,15 @@ fn pre_tokenized(text: &str, tokens: Vec<(usize, usize, String, u32)>) -> PreTok
     }
 }
 
+/// The text of the title, keywords and authors fields of a document (the body is its chunks).
+pub(super) fn simple_texts(d: &SearchDoc) -> [std::borrow::Cow<'_, str>; 3] {
+    [
+        d.title.as_str().into(),
+        d.keywords.join("\n").into(),
+        d.authors.join("\n").into(),
+    ]
+}
+
 fn simple_field(text: &str, lang: crate::i18n::Lang) -> PreTokenizedString {
     let tokens = analyze(text, lang)
         .into_iter()
@@ -207,10 +216,11 @@ impl Index {
         // it runs on every core, a batch at a time so that few analysed documents wait in
         // memory; tantivy's single-segment writer then adds them in order.
         let fields_of = |d: &SearchDoc| {
+            let [title, keywords, authors] = simple_texts(d);
             [
-                simple_field(&d.title, d.lang),
-                simple_field(&d.keywords.join("\n"), d.lang),
-                simple_field(&d.authors.join("\n"), d.lang),
+                simple_field(&title, d.lang),
+                simple_field(&keywords, d.lang),
+                simple_field(&authors, d.lang),
                 body_field(d),
             ]
         };

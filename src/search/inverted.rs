@@ -21,7 +21,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::tokenizer::MAX_TOKEN_LEN;
 
 use super::analyzer::analyze;
-use super::index::{avg_lengths, idf, tf_weight, KeyEntry, Posting, FIELDS};
+use super::index::{avg_lengths, idf, simple_texts, tf_weight, KeyEntry, Posting, FIELDS};
 use super::{Corpus, SearchDoc};
 
 /// Index of the body among [`FIELDS`].
@@ -100,8 +100,7 @@ impl DocTerms {
                 t.body_token(c);
             }
         };
-        let simple = [d.title.clone(), d.keywords.join("\n"), d.authors.join("\n")];
-        for (field, text) in simple.iter().enumerate() {
+        for (field, text) in simple_texts(d).iter().enumerate() {
             for t in analyze(text, d.lang) {
                 count(field, t.key, None);
             }
