@@ -15,7 +15,7 @@ use crate::error::{Diagnostic, Diagnostics, Result};
 use crate::i18n::{Date, Lang};
 
 /// A Markdown file split into front matter and body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Document {
     /// Path relative to the project root, for messages.
     pub path: PathBuf,
@@ -31,7 +31,7 @@ pub struct Document {
 }
 
 /// One author of a source article.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct Author {
     /// "Surname, Given names" in the knowledge base's romanisation.
@@ -48,7 +48,7 @@ pub struct Author {
 }
 
 /// Front matter of an English summary (`index.md`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleMeta {
     /// English title.
@@ -139,7 +139,7 @@ pub struct PageMeta {
 }
 
 /// One language version of an article.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct ArticleVersion {
     /// Title in this language.
     pub title: String,
@@ -152,7 +152,7 @@ pub struct ArticleVersion {
 }
 
 /// An article summary with all its language versions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Article {
     /// Directory name; the URL segment.
     pub slug: String,

@@ -43,7 +43,7 @@ pub struct DirectiveBlock {
 }
 
 /// One heading in a page's table of contents.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Hash, serde::Serialize)]
 pub struct TocEntry {
     /// 2 or 3.
     pub level: u8,

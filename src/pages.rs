@@ -51,19 +51,22 @@ pub struct SiteRender<'a> {
     keyword_slugs: HashMap<Lang, HashSet<String>>,
     /// Position of each article in `p.content.articles`, by slug.
     article_pos: HashMap<&'a str, usize>,
-    /// Serve: what reusing article pages of earlier builds needs.
-    reuse: Option<ArticleReuse<'a>>,
+    /// Serve: what reusing pages of earlier builds needs.
+    reuse: Option<PageReuse<'a>>,
 }
 
-/// Serve reuses an article page of an earlier build when nothing it reads changed (see
-/// [`SiteRender::article_work`]); its key combines these two hashes.
-struct ArticleReuse<'a> {
+/// Serve reuses a page of an earlier build when nothing it reads changed, without building its
+/// context (see [`SiteRender::reusable`]). The keys combine these hashes, computed once per build.
+struct PageReuse<'a> {
     memo: &'a crate::incremental::Memo,
-    /// Per language: what every article page reads besides its own article.
+    /// Per language: what every page reads besides its own subject (theme, configuration, …).
     site: HashMap<Lang, u64>,
-    /// Per article slug: the article, its rendered documents and its checks (the same in
-    /// every language, so hashed once).
+    /// Per article slug: what the article's own pages read of it (the article, its rendered
+    /// documents and its checks; the same in every language, so hashed once).
     articles: HashMap<&'a str, u64>,
+    /// Per article slug: what an article card in a list reads of it (metadata and the titles
+    /// and descriptions of its versions, not the bodies).
+    cards: HashMap<&'a str, u64>,
 }
 
 /// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
@@ -173,7 +176,7 @@ pub fn render_site(
     mut files: SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
-    let taxonomies = all_taxonomies(p);
+    let taxonomies = timed("  taxonomies", || all_taxonomies(p));
     let r = SiteRender {
         p,
         computed,
@@ -193,7 +196,7 @@ pub fn render_site(
             .collect(),
         reuse: None,
     };
-    let reuse = memo.map(|m| r.article_reuse(m));
+    let reuse = timed("  page reuse keys", || memo.map(|m| r.page_reuse(m)));
     let r = SiteRender { reuse, ..r };
     let mut jobs: Vec<Job<'_>> = Vec::new();
     for lang in p.config.langs() {
@@ -385,9 +388,7 @@ impl<'a> SiteRender<'a> {
                 vec![self.taxonomy_index_job(lang, kind, terms).into()]
             }));
             for term in terms {
-                jobs.push(Box::new(move || {
-                    vec![self.term_job(lang, kind, term).into()]
-                }));
+                jobs.push(Box::new(move || vec![self.term_work(lang, kind, term)]));
             }
         }
         jobs.push(Box::new(move || {
@@ -568,47 +569,70 @@ impl<'a> SiteRender<'a> {
         }
     }
 
-    /// An article page. Serve reuses the page of an earlier build when nothing it reads
-    /// changed ([`ArticleReuse`]): building an article page's context is most of the cost of a
-    /// rebuild, and a site is mostly article pages.
-    fn article_work(&self, lang: Lang, a: &Article) -> Work {
+    /// A page that serve takes from an earlier build when the language's site inputs and
+    /// `inputs` hash as they did then; otherwise `make`'s job, whose page is then remembered
+    /// under that hash. Without a session every page is made. `inputs` must cover everything
+    /// the page reads besides [`Self::site_inputs`]; `tests/incremental.rs` compares with clean
+    /// builds, and the context hash of [`render_page`] stays the safety net for the template.
+    fn reusable(
+        &self,
+        lang: Lang,
+        path: &str,
+        inputs: impl std::hash::Hash,
+        make: impl FnOnce() -> PageJob,
+    ) -> Work {
         let Some(reuse) = &self.reuse else {
-            return self.article_job(lang, a).into();
+            return make().into();
         };
-        let key = crate::incremental::hash_of(&(
-            reuse.site.get(&lang),
-            reuse.articles.get(a.slug.as_str()),
-        ));
-        let path = Self::out_path(lang, &format!("articles/{}/", a.slug));
+        let key = crate::incremental::hash_of(&(reuse.site.get(&lang), inputs));
+        let path = Self::out_path(lang, path);
         match reuse.memo.page_by_inputs(&path, key) {
             Some(html) => Work::Reuse { path, html },
             None => Work::Render {
-                job: self.article_job(lang, a),
+                job: make(),
                 inputs: Some(key),
             },
         }
     }
 
-    /// The hashes that key [`Self::article_work`]: per language and per article (in parallel).
-    fn article_reuse(&self, memo: &'a crate::incremental::Memo) -> ArticleReuse<'a> {
+    /// An article page: building its context is most of the cost of a rebuild, and a site is
+    /// mostly article pages.
+    fn article_work(&self, lang: Lang, a: &Article) -> Work {
+        let inputs = self.reuse.as_ref().map(|r| r.articles.get(a.slug.as_str()));
+        self.reusable(lang, &format!("articles/{}/", a.slug), inputs, || {
+            self.article_job(lang, a)
+        })
+    }
+
+    /// The hashes that key [`Self::reusable`] (per article in parallel).
+    fn page_reuse(&self, memo: &'a crate::incremental::Memo) -> PageReuse<'a> {
         let site = self
             .p
             .config
             .langs()
             .into_iter()
-            .map(|l| (l, self.article_site_inputs(l)))
+            .map(|l| (l, self.site_inputs(l)))
             .collect();
-        let articles = self
-            .p
-            .content
-            .articles
-            .par_iter()
-            .map(|a| (a.slug.as_str(), self.article_inputs(a)))
-            .collect();
-        ArticleReuse {
+        let articles = &self.p.content.articles;
+        let (articles, cards) = rayon::join(
+            || {
+                articles
+                    .par_iter()
+                    .map(|a| (a.slug.as_str(), self.article_inputs(a)))
+                    .collect()
+            },
+            || {
+                articles
+                    .par_iter()
+                    .map(|a| (a.slug.as_str(), Self::card_inputs(a)))
+                    .collect()
+            },
+        );
+        PageReuse {
             memo,
             site,
             articles,
+            cards,
         }
     }
 
@@ -621,21 +645,31 @@ impl<'a> SiteRender<'a> {
             .map(|v| {
                 self.docs
                     .get(&v.doc.path)
-                    .map(|d| (&d.body.html, format!("{:?}", d.body.toc), &d.references))
+                    .map(|d| (&d.body.html, &d.body.toc, &d.references))
             })
             .collect();
         let checks = self
             .computed
             .checks_for_page(&format!("articles/{}/", a.slug));
-        crate::incremental::hash_of(&(format!("{a:?}"), docs, format!("{checks:?}")))
+        crate::incremental::hash_of(&(a, docs, checks))
     }
 
-    /// A hash of what every article page in `lang` reads besides its own article: the theme
-    /// and its strings, the configuration (base URL, styles, vocabularies, maintainers), the
-    /// menu pages, the build date, the bibliography and locales, the datasets' titles and the
-    /// footer's citation. Anything an article page shows must be in here or in
-    /// [`Self::article_inputs`]; `tests/incremental.rs` compares with clean builds.
-    fn article_site_inputs(&self, lang: Lang) -> u64 {
+    /// A hash of what [`Self::article_card`] reads of an article.
+    fn card_inputs(a: &Article) -> u64 {
+        let versions: Vec<_> = a
+            .versions
+            .iter()
+            .map(|(l, v)| (l, &v.title, &v.description))
+            .collect();
+        crate::incremental::hash_of(&(&a.slug, &a.meta, versions))
+    }
+
+    /// A hash of what every page in `lang` reads besides its own subject: the theme and its
+    /// strings, the configuration (base URL, styles, vocabularies, maintainers), the menu
+    /// pages, the build date, the bibliography and locales, the datasets' titles and the
+    /// footer's citation. Anything [`Self::base_ctx`] or an article page shows must be in
+    /// here or in the page's own inputs.
+    fn site_inputs(&self, lang: Lang) -> u64 {
         let p = self.p;
         let datasets: Vec<(&str, Option<&str>)> = p
             .datasets
@@ -798,9 +832,9 @@ impl<'a> SiteRender<'a> {
             .collect()
     }
 
-    fn term_job(&self, lang: Lang, kind: Kind, term: &taxonomy::Term) -> PageJob {
-        let path = format!("{}/{}/", kind.slug(), term.slug);
-        let tax_title = self.t(lang, &format!("tax_{}", kind.slug()));
+    /// A term page: the cards of the term's articles. A body edit changes no card, so serve
+    /// reuses every term page of an edited article.
+    fn term_work(&self, lang: Lang, kind: Kind, term: &taxonomy::Term) -> Work {
         // Keyword terms differ between languages; other taxonomies share their terms.
         let available: Vec<Lang> = if kind == Kind::Keywords {
             self.p
@@ -816,14 +850,6 @@ impl<'a> SiteRender<'a> {
         } else {
             Lang::ALL.to_vec()
         };
-        let mut ctx = self.base_ctx_with_fallback(
-            lang,
-            &path,
-            &term.label,
-            &format!("{tax_title}: {}", term.label),
-            &available,
-            Some(&format!("{}/", kind.slug())),
-        );
         // In the order of `content.articles`, as every list of the site.
         let mut positions: Vec<usize> = term
             .articles
@@ -831,11 +857,42 @@ impl<'a> SiteRender<'a> {
             .filter_map(|slug| self.article_pos.get(slug.as_str()).copied())
             .collect();
         positions.sort_unstable();
-        let articles = &self.p.content.articles;
-        let cards: Vec<Value> = positions
+        let members: Vec<&Article> = positions
             .into_iter()
-            .map(|i| self.article_card(lang, &articles[i]))
+            .map(|i| &self.p.content.articles[i])
             .collect();
+        let inputs = self.reuse.as_ref().map(|r| {
+            let cards: Vec<_> = members
+                .iter()
+                .map(|a| (a.slug.as_str(), r.cards.get(a.slug.as_str())))
+                .collect();
+            (kind, &term.slug, &term.label, &available, cards)
+        });
+        let path = format!("{}/{}/", kind.slug(), term.slug);
+        self.reusable(lang, &path, inputs, || {
+            self.term_job(lang, kind, term, &members, &available)
+        })
+    }
+
+    fn term_job(
+        &self,
+        lang: Lang,
+        kind: Kind,
+        term: &taxonomy::Term,
+        members: &[&Article],
+        available: &[Lang],
+    ) -> PageJob {
+        let path = format!("{}/{}/", kind.slug(), term.slug);
+        let tax_title = self.t(lang, &format!("tax_{}", kind.slug()));
+        let mut ctx = self.base_ctx_with_fallback(
+            lang,
+            &path,
+            &term.label,
+            &format!("{tax_title}: {}", term.label),
+            available,
+            Some(&format!("{}/", kind.slug())),
+        );
+        let cards: Vec<Value> = members.iter().map(|a| self.article_card(lang, a)).collect();
         ctx.insert("articles", &cards);
         ctx.insert("heading", &term.label);
         ctx.insert(

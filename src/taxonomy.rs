@@ -10,7 +10,7 @@ use crate::content::Article;
 use crate::i18n::Lang;
 
 /// The taxonomies, in menu order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Topic slugs from site.toml.

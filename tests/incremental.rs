@@ -265,26 +265,34 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(first.pages_reused, 0, "{first:?}");
     let files = snapshot(&out).len();
     assert_eq!(first.written, files);
-    // Two articles in three languages: every article page is reused without its context.
+    // Two articles in three languages: every article page and every taxonomy term page is
+    // reused without its context.
     let article_pages = snapshot(&out)
         .keys()
         .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
         .count();
     assert_eq!(article_pages, 6);
+    let term_pages = snapshot(&out).keys().filter(|k| is_term_page(k)).count();
+    assert!(term_pages >= 20, "{term_pages}");
 
     let again = session.rebuild().unwrap();
     assert_eq!(
         (again.docs_rendered, again.written, again.removed),
         (0, 0, 0)
     );
-    assert_eq!(again.pages_reused, article_pages, "{again:?}");
+    assert_eq!(again.pages_reused, article_pages + term_pages, "{again:?}");
 
     let before = snapshot(&out);
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.docs_rendered, 1, "{edited:?}");
-    // The edited article's page is built again in each language; the other article's is not.
-    assert_eq!(edited.pages_reused, article_pages - 3, "{edited:?}");
+    // The edited article's page is built again in each language; the other article's is not,
+    // nor is any term page (a body edit changes no article card).
+    assert_eq!(
+        edited.pages_reused,
+        article_pages + term_pages - 3,
+        "{edited:?}"
+    );
     // The article's page in English and the bibliography pages (which carry the knowledge
     // base's version) change; no other page's context does.
     assert!(edited.pages_rendered <= 6, "{edited:?}");
@@ -308,6 +316,26 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
             .contains("One more sentence."),
     );
     assert_same_as_clean(root, &out, "body edit");
+}
+
+/// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a
+/// taxonomy's index.
+fn is_term_page(path: &str) -> bool {
+    const KINDS: [&str; 7] = [
+        "keywords",
+        "authors",
+        "years",
+        "topics",
+        "methods",
+        "issues",
+        "languages",
+    ];
+    let parts: Vec<&str> = path.split('/').collect();
+    let parts = match parts.first() {
+        Some(&"ru") | Some(&"kk") => &parts[1..],
+        _ => &parts[..],
+    };
+    parts.len() == 3 && KINDS.contains(&parts[0]) && parts[2] == "index.html"
 }
 
 #[test]

@@ -1165,7 +1165,7 @@ fn chart_html(
 }
 
 /// Counts of checks on one page, for its "Reproduction" section.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, Hash, serde::Serialize)]
 pub struct CheckCounts {
     /// All checks.
     pub total: usize,
