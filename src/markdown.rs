@@ -98,7 +98,8 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     /// Cite keys in order of first citation.
     pub cited: Vec<String>,
-    /// The text without markup, for search and excerpts.
+    /// The text without markup, for search and excerpts (cleaned by `search::clean` once the
+    /// document is rendered with its citations).
     pub plain: String,
 }
 

@@ -293,6 +293,10 @@ pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<Re
         p.bibliography
             .format_page(&citations, style_for(&p.config, doc.lang), doc.lang);
     body.html = replace_markers(&body.html, &formatted.citations);
+    // Cleaned here rather than when the search corpus is built, so that serve's cache of
+    // rendered documents also keeps the cleaned text (the search index reads nothing else of
+    // it).
+    body.plain = crate::search::clean(&body.plain);
     // Every document stays in memory until the pages are written: drop the growth slack.
     body.html.shrink_to_fit();
     body.plain.shrink_to_fit();

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::i18n::Lang;
@@ -182,8 +183,9 @@ pub const CHUNK_CHARS: usize = 1200;
 
 /// Clean rendered plain text for indexing and excerpts: drop citation markers and private-use
 /// characters, citation and cross-reference syntax (`[@key]`, `@tbl-x`), the doubled text of
-/// headings ("Data and method Data and method"), and runs of spaces.
-fn clean(text: &str) -> String {
+/// headings ("Data and method Data and method"), and runs of spaces. Applied to every rendered
+/// document's plain text by `site::render_doc`.
+pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_marker = false;
     for c in text.chars() {
@@ -275,6 +277,52 @@ fn label_map(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     labels.clone()
 }
 
+/// The search documents of one article: one per language version the site has.
+fn article_docs(
+    p: &Project,
+    docs: &BTreeMap<PathBuf, std::sync::Arc<RenderedDoc>>,
+    langs: &[Lang],
+    group: u32,
+    a: &crate::content::Article,
+) -> Vec<SearchDoc> {
+    let mut out = Vec::new();
+    let source_lang = Lang::parse(&a.meta.source_lang).filter(|l| a.versions.contains_key(l));
+    for (&lang, v) in &a.versions {
+        if !langs.contains(&lang) {
+            continue;
+        }
+        let mut keywords = v.keywords.clone();
+        if source_lang.unwrap_or(Lang::En) == lang {
+            keywords.push(a.meta.original_title.clone());
+        }
+        for t in &a.meta.topics {
+            if let Some(l) = p.config.topics.get(t) {
+                keywords.extend(l.get(lang.code()).or_else(|| l.get("en")).cloned());
+            }
+        }
+        let mut authors = Vec::new();
+        for x in &a.meta.authors {
+            authors.push(x.name.clone());
+            if !x.original.is_empty() {
+                authors.push(x.original.clone());
+            }
+        }
+        let body = docs.get(&v.doc.path).map_or("", |d| d.body.plain.as_str());
+        out.push(SearchDoc {
+            id: group * 3 + lang_index(lang),
+            group,
+            lang,
+            kind: DocKind::Article,
+            url: format!("{}articles/{}/", lang.prefix(), a.slug),
+            title: v.title.clone(),
+            keywords,
+            authors,
+            chunks: chunk_text(&format!("{}\n{}", v.description, body)),
+        });
+    }
+    out
+}
+
 /// Collect what is searchable from a built project.
 pub fn corpus(
     p: &Project,
@@ -295,7 +343,6 @@ pub fn corpus(
             m.insert(slug.clone(), label_map(labels));
         }
     }
-    let mut group = 0u32;
     for a in &p.content.articles {
         if let Some((slug, label)) = crate::taxonomy::issue_term(a) {
             c.labels
@@ -304,45 +351,24 @@ pub fn corpus(
                 .entry(slug)
                 .or_insert_with(|| [("en".to_string(), label)].into_iter().collect());
         }
-        let source_lang = Lang::parse(&a.meta.source_lang).filter(|l| a.versions.contains_key(l));
-        for (&lang, v) in &a.versions {
-            if !langs.contains(&lang) {
-                continue;
-            }
-            let mut keywords = v.keywords.clone();
-            if source_lang.unwrap_or(Lang::En) == lang {
-                keywords.push(a.meta.original_title.clone());
-            }
-            for t in &a.meta.topics {
-                if let Some(l) = p.config.topics.get(t) {
-                    keywords.extend(l.get(lang.code()).or_else(|| l.get("en")).cloned());
-                }
-            }
-            let mut authors = Vec::new();
-            for x in &a.meta.authors {
-                authors.push(x.name.clone());
-                if !x.original.is_empty() {
-                    authors.push(x.original.clone());
-                }
-            }
-            let body = docs
-                .get(&v.doc.path)
-                .map_or(String::new(), |d| clean(&d.body.plain));
-            c.docs.push(SearchDoc {
-                id: group * 3 + lang_index(lang),
-                group,
-                lang,
-                kind: DocKind::Article,
-                url: format!("{}articles/{}/", lang.prefix(), a.slug),
-                title: v.title.clone(),
-                keywords,
-                authors,
-                chunks: chunk_text(&format!("{}\n{}", v.description, body)),
-            });
-        }
-        c.groups.push(article_facets(a));
-        group += 1;
     }
+    // Group numbers are article positions; the documents of each article in parallel.
+    let per_article: Vec<(Vec<SearchDoc>, GroupFacets)> = p
+        .content
+        .articles
+        .par_iter()
+        .enumerate()
+        .map(|(group, a)| {
+            let group = group as u32;
+            let docs = article_docs(p, docs, &langs, group, a);
+            (docs, article_facets(a))
+        })
+        .collect();
+    for (docs, facets) in per_article {
+        c.docs.extend(docs);
+        c.groups.push(facets);
+    }
+    let mut group = c.groups.len() as u32;
     c.articles = group;
     let article_by_key = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
     let article_by_page = |page: &str| {
