@@ -7,6 +7,7 @@
 //! - rendered pages, by output path and a hash of the page's template context;
 //! - formatted citations (hayagriva), by the hash of the CSL item, style and language;
 //! - the search analysis (normalising, stemming, folding) of each search document, as counts;
+//! - parsed datasets (CSV and metadata parsed, column summaries), by the hash of their files;
 //! - the output: a file whose bytes did not change is not written again, a file that a build no
 //!   longer produces is removed.
 //!
@@ -138,6 +139,7 @@ pub struct Memo {
     /// [`Memo::page_by_inputs`]): a hit skips building the context at all.
     pages_by_inputs: Cache<String, String>,
     citations: Cache<u64, String>,
+    datasets: Cache<String, crate::tables::ParsedDataset>,
 }
 
 impl Memo {
@@ -149,6 +151,7 @@ impl Memo {
             pages: Cache::new(),
             pages_by_inputs: Cache::new(),
             citations: Cache::new(),
+            datasets: Cache::new(),
         }
     }
 
@@ -182,6 +185,17 @@ impl Memo {
 }
 
 impl Memo {
+    /// A parsed dataset, by id and the hash of its CSV and metadata files.
+    pub fn dataset(
+        &self,
+        id: &str,
+        key: u64,
+        parse: impl FnOnce() -> Result<crate::tables::ParsedDataset>,
+    ) -> Result<Arc<crate::tables::ParsedDataset>> {
+        self.datasets
+            .get_or_make(&id.to_string(), key, self.generation, parse)
+    }
+
     /// A formatted citation, by the hash of the CSL item, style and language.
     pub fn citation(&self, key: u64, format: impl FnOnce() -> String) -> Arc<String> {
         let made: std::result::Result<_, std::convert::Infallible> =
@@ -240,6 +254,8 @@ pub struct Rebuild {
     /// Pages reused without building their context, because their inputs had not changed
     /// ([`Memo::page_by_inputs`]).
     pub pages_reused: usize,
+    /// Datasets parsed again (the others' files had not changed).
+    pub datasets_parsed: usize,
     /// Files written (new or changed).
     pub written: usize,
     /// Files removed (no longer produced).
@@ -265,6 +281,7 @@ impl Session {
         let (pages_rendered, _) = self.memo.pages.take_counts();
         let (_, pages_reused) = self.memo.pages_by_inputs.take_counts();
         self.memo.citations.take_counts();
+        let (datasets_parsed, _) = self.memo.datasets.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
@@ -272,6 +289,7 @@ impl Session {
         self.memo.pages.prune(self.memo.generation);
         self.memo.pages_by_inputs.prune(self.memo.generation);
         self.memo.citations.prune(self.memo.generation);
+        self.memo.datasets.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;
@@ -280,6 +298,7 @@ impl Session {
             docs_rendered,
             pages_rendered,
             pages_reused,
+            datasets_parsed,
             written,
             removed,
         })

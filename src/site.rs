@@ -89,6 +89,11 @@ pub struct BuildReport {
 
 /// Stage 1: read and validate every input, reporting all problems at once.
 pub fn load(opts: &BuildOptions) -> Result<Project> {
+    load_with_memo(opts, None)
+}
+
+/// Stage 1, reusing parsed datasets whose files did not change (serve).
+fn load_with_memo(opts: &BuildOptions, memo: Option<&Memo>) -> Result<Project> {
     let root = &opts.root;
     if !root.join("site.toml").is_file() {
         return Err(Error::Other(format!(
@@ -103,10 +108,12 @@ pub fn load(opts: &BuildOptions) -> Result<Project> {
     // Nothing is read through a symbolic link that leads out of the project.
     crate::fsguard::check_dirs(root, &config.theme)?;
     let mut diags = Diagnostics::default();
-    let theme = diags.collect(Theme::load(root, &config))?;
-    let content = diags.collect(Content::load(root, &config))?;
-    let bibliography = diags.collect(Bibliography::load_with_theme(root, &config.theme))?;
-    let datasets = diags.collect(Datasets::load(root))?;
+    let theme = diags.collect(timed("  theme", || Theme::load(root, &config)))?;
+    let content = diags.collect(timed("  content", || Content::load(root, &config)))?;
+    let bibliography = diags.collect(timed("  bibliography", || {
+        Bibliography::load_with_theme(root, &config.theme)
+    }))?;
+    let datasets = diags.collect(timed("  datasets", || Datasets::load(root, memo)))?;
     diags.finish()?;
     let (Some(theme), Some(content), Some(bibliography), Some(datasets)) =
         (theme, content, bibliography, datasets)
@@ -125,7 +132,7 @@ pub fn load(opts: &BuildOptions) -> Result<Project> {
         datasets,
         build_date,
     };
-    validate_references(&project)?;
+    timed("  cross-references", || validate_references(&project))?;
     Ok(project)
 }
 
@@ -402,7 +409,7 @@ fn build_into(
     memo: Option<&Memo>,
 ) -> Result<(SiteFiles, BuildReport)> {
     let start = Instant::now();
-    let project = timed("load", || load(opts))?;
+    let project = timed("load", || load_with_memo(opts, memo))?;
     let computed = timed("compute", || compute(&project))?;
     let docs = timed("render documents", || {
         render_docs(&project, &computed, memo)

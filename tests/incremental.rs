@@ -275,10 +275,21 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     let term_pages = snapshot(&out).keys().filter(|k| is_term_page(k)).count();
     assert!(term_pages >= 20, "{term_pages}");
 
+    let datasets = std::fs::read_dir(root.join("data"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("csv".as_ref()))
+        .count();
+    assert_eq!(first.datasets_parsed, datasets, "{first:?}");
+
     let again = session.rebuild().unwrap();
     assert_eq!(
-        (again.docs_rendered, again.written, again.removed),
-        (0, 0, 0)
+        (
+            again.docs_rendered,
+            again.datasets_parsed,
+            again.written,
+            again.removed
+        ),
+        (0, 0, 0, 0)
     );
     assert_eq!(again.pages_reused, article_pages + term_pages, "{again:?}");
 
@@ -286,6 +297,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.docs_rendered, 1, "{edited:?}");
+    assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
     // The edited article's page is built again in each language; the other article's is not,
     // nor is any term page (a body edit changes no article card).
     assert_eq!(
@@ -316,6 +328,27 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
             .contains("One more sentence."),
     );
     assert_same_as_clean(root, &out, "body edit");
+}
+
+#[test]
+fn a_csv_edit_parses_that_dataset_only() {
+    set_env();
+    let site = fixture("basic");
+    let root = site.path();
+    let (mut session, out) = session_for(root);
+    let first = session.rebuild().unwrap();
+    assert_eq!(first.datasets_parsed, 1, "{first:?}");
+    // Another input changes: the dataset is not parsed again.
+    edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
+    assert_eq!(session.rebuild().unwrap().datasets_parsed, 0);
+    // Its CSV changes (the last row twice): it is.
+    edit(root, "data/survey.csv", |t| {
+        let last = t.lines().last().unwrap().to_string();
+        format!("{t}{last}\n")
+    });
+    let edited = session.rebuild().unwrap();
+    assert_eq!(edited.datasets_parsed, 1, "{edited:?}");
+    assert_same_as_clean(root, &out, "a survey row repeated");
 }
 
 /// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a

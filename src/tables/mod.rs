@@ -116,7 +116,7 @@ impl ColumnStats {
 
 impl Datasets {
     /// Load every `data/<id>.csv` (with `data/<id>.toml` when present).
-    pub fn load(root: &Path) -> Result<Datasets> {
+    pub fn load(root: &Path, memo: Option<&crate::incremental::Memo>) -> Result<Datasets> {
         let dir = root.join("data");
         let mut ids = Vec::new();
         let mut diags = Diagnostics::default();
@@ -164,7 +164,7 @@ impl Datasets {
         let loaded: Vec<(String, Result<DatasetEntry>)> = ids
             .into_par_iter()
             .map(|id| {
-                let r = load_one(&dir, &id);
+                let r = load_one(&dir, &id, memo);
                 (id, r)
             })
             .collect();
@@ -213,7 +213,15 @@ impl Datasets {
     }
 }
 
-fn load_one(dir: &Path, id: &str) -> Result<DatasetEntry> {
+/// A dataset as parsed from its files: what serve keeps between rebuilds.
+#[derive(Debug)]
+pub struct ParsedDataset {
+    data: Arc<Dataset>,
+    warnings: Vec<String>,
+    summaries: Vec<ColumnStats>,
+}
+
+fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Result<DatasetEntry> {
     let csv_rel = PathBuf::from("data").join(format!("{id}.csv"));
     let toml_rel = PathBuf::from("data").join(format!("{id}.toml"));
     let csv = std::fs::read(dir.join(format!("{id}.csv")))
@@ -225,19 +233,32 @@ fn load_one(dir: &Path, id: &str) -> Result<DatasetEntry> {
     } else {
         None
     };
-    let (data, warnings) = bilim_stats::dataset::load(id, &csv, toml.as_deref()).map_err(|e| {
-        let path = match e.file {
-            bilim_stats::dataset::DataFile::Csv => &csv_rel,
-            bilim_stats::dataset::DataFile::Toml => &toml_rel,
-        };
-        Diagnostic::at(path, e.line, e.column, e.message).hint(e.hint)
-    })?;
-    let summaries = data.columns.iter().map(ColumnStats::of).collect();
+    let parse = || -> Result<ParsedDataset> {
+        let (data, warnings) =
+            bilim_stats::dataset::load(id, &csv, toml.as_deref()).map_err(|e| {
+                let path = match e.file {
+                    bilim_stats::dataset::DataFile::Csv => &csv_rel,
+                    bilim_stats::dataset::DataFile::Toml => &toml_rel,
+                };
+                Diagnostic::at(path, e.line, e.column, e.message).hint(e.hint)
+            })?;
+        let summaries = data.columns.iter().map(ColumnStats::of).collect();
+        Ok(ParsedDataset {
+            data: Arc::new(data),
+            warnings,
+            summaries,
+        })
+    };
+    let parsed = match memo {
+        // Parsing a million-row CSV costs far more than hashing its bytes.
+        Some(m) => m.dataset(id, crate::incremental::hash_of(&(&csv, &toml)), parse)?,
+        None => Arc::new(parse()?),
+    };
     Ok(DatasetEntry {
-        data: Arc::new(data),
+        data: parsed.data.clone(),
         csv,
-        warnings,
-        summaries,
+        warnings: parsed.warnings.clone(),
+        summaries: parsed.summaries.clone(),
     })
 }
 
