@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{toml_diagnostic, SiteConfig};
@@ -401,9 +402,20 @@ impl Content {
             }
         }
         let mut content = Content::default();
-        for (slug, files) in article_files {
-            let assets = article_assets.remove(&slug).unwrap_or_default();
-            if let Some(a) = diags.collect(load_article(root, cfg, &slug, files, assets))? {
+        let jobs: Vec<_> = article_files
+            .into_iter()
+            .map(|(slug, files)| {
+                let assets = article_assets.remove(&slug).unwrap_or_default();
+                (slug, files, assets)
+            })
+            .collect();
+        // Read and parsed in parallel; collected in slug order, so diagnostics keep their order.
+        let loaded: Vec<Result<Article>> = jobs
+            .into_par_iter()
+            .map(|(slug, files, assets)| load_article(root, cfg, &slug, files, assets))
+            .collect();
+        for r in loaded {
+            if let Some(a) = diags.collect(r)? {
                 if !a.meta.draft {
                     content.articles.push(a);
                 }
