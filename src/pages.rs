@@ -415,13 +415,15 @@ impl<'a> SiteRender<'a> {
                 .map(job)
                 .collect()
         }));
-        jobs.push(Box::new(move || {
-            self.computed
-                .page_jobs(self, lang)
-                .into_iter()
-                .map(job)
-                .collect()
-        }));
+        for part in self.computed.page_parts(self.p) {
+            jobs.push(Box::new(move || {
+                self.computed
+                    .page_jobs(self, lang, part)
+                    .into_iter()
+                    .map(job)
+                    .collect()
+            }));
+        }
     }
 
     /// The terms of a taxonomy in a language (empty for a language the site does not have).

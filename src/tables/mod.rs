@@ -1185,6 +1185,17 @@ fn chart_html(
     s
 }
 
+/// One part of the table, dataset and check pages of a language (see [`Computed::page_parts`]).
+#[derive(Debug, Clone, Copy)]
+pub enum PagePart<'c> {
+    /// The datasets list and the checks page.
+    Lists,
+    /// A dataset's page and its row pages.
+    Dataset(&'c str),
+    /// A computed table's page.
+    Table(&'c str),
+}
+
 /// Counts of checks on one page, for its "Reproduction" section.
 #[derive(Debug, Clone, Copy, Default, Hash, serde::Serialize)]
 pub struct CheckCounts {
@@ -1315,95 +1326,117 @@ impl Computed {
         &self,
         r: &SiteRender<'_>,
         lang: Lang,
+        part: PagePart<'_>,
     ) -> Vec<(String, &'static str, Context)> {
         let mut jobs = Vec::new();
         let p = r.p;
         let i18n = &p.theme.i18n;
         let out = |path: &str| format!("{}{}index.html", lang.prefix(), path);
-        // Datasets list, grouped by source article.
-        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        let article_of = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
-        for (id, e) in p.datasets.iter() {
-            let m = &e.data.meta;
-            let group = article_of(&m.source).map_or_else(
-                || m.source.clone(),
-                |a| {
-                    a.versions
-                        .get(&lang)
-                        .map_or(a.meta.title.clone(), |v| v.title.clone())
-                },
-            );
-            groups.entry(group).or_default().push(json!({"id": id, "title": m.title, "url": r.url(lang, &format!("datasets/{id}/")), "rows": e.data.n_rows(), "source_table": m.source_table}));
-        }
-        let groups: Vec<Value> = groups
-            .into_iter()
-            .map(|(g, list)| json!({"title": g, "datasets": list}))
-            .collect();
-        let title = i18n.get(lang, "datasets_title").to_string();
-        let mut ctx = r.base_ctx(
-            lang,
-            "datasets/",
-            &title,
-            i18n.get(lang, "datasets_intro"),
-            &Lang::ALL,
-        );
-        ctx.insert("groups", &groups);
-        jobs.push((out("datasets/"), "datasets.html", ctx));
-        for (id, e) in p.datasets.iter() {
-            for page in 2..=row_pages(e.data.n_rows()) {
-                let path = format!("datasets/{id}/rows/{page}/");
-                let title = format!("{} ({page})", e.data.meta.title);
-                let mut ctx = r.base_ctx(lang, &path, &title, &e.data.meta.description, &Lang::ALL);
-                ctx.insert("dataset", &json!({
+        match part {
+            PagePart::Lists => {
+                // Datasets list, grouped by source article.
+                let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+                let article_of =
+                    |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
+                for (id, e) in p.datasets.iter() {
+                    let m = &e.data.meta;
+                    let group = article_of(&m.source).map_or_else(
+                        || m.source.clone(),
+                        |a| {
+                            a.versions
+                                .get(&lang)
+                                .map_or(a.meta.title.clone(), |v| v.title.clone())
+                        },
+                    );
+                    groups.entry(group).or_default().push(json!({"id": id, "title": m.title, "url": r.url(lang, &format!("datasets/{id}/")), "rows": e.data.n_rows(), "source_table": m.source_table}));
+                }
+                let groups: Vec<Value> = groups
+                    .into_iter()
+                    .map(|(g, list)| json!({"title": g, "datasets": list}))
+                    .collect();
+                let title = i18n.get(lang, "datasets_title").to_string();
+                let mut ctx = r.base_ctx(
+                    lang,
+                    "datasets/",
+                    &title,
+                    i18n.get(lang, "datasets_intro"),
+                    &Lang::ALL,
+                );
+                ctx.insert("groups", &groups);
+                jobs.push((out("datasets/"), "datasets.html", ctx));
+                // All checks.
+                let title = i18n.get(lang, "checks_title").to_string();
+                let mut ctx = r.base_ctx(
+                    lang,
+                    "checks/",
+                    &title,
+                    i18n.get(lang, "checks_intro"),
+                    &Lang::ALL,
+                );
+                let rows: Vec<Value> = self
+                    .check_rows()
+                    .into_iter()
+                    .map(|c| {
+                        let page = c["page"].as_str().unwrap_or("").to_string();
+                        let mut c = c;
+                        c["page_url"] = json!(r.url(lang, &page));
+                        c["table_url"] = json!(r.url(
+                            lang,
+                            &format!("tables/{}/", c["table"].as_str().unwrap_or(""))
+                        ));
+                        c
+                    })
+                    .collect();
+                let (m, x) = self.check_counts();
+                ctx.insert("checks", &rows);
+                ctx.insert("matched", &m);
+                ctx.insert("mismatched", &x);
+                jobs.push((out("checks/"), "checks.html", ctx));
+            }
+            PagePart::Dataset(id) => {
+                let Some(e) = p.datasets.get(id) else {
+                    return jobs;
+                };
+                for page in 2..=row_pages(e.data.n_rows()) {
+                    let path = format!("datasets/{id}/rows/{page}/");
+                    let title = format!("{} ({page})", e.data.meta.title);
+                    let mut ctx =
+                        r.base_ctx(lang, &path, &title, &e.data.meta.description, &Lang::ALL);
+                    ctx.insert("dataset", &json!({
                     "id": id, "title": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/")),
                     "header": e.data.column_names(), "rows": data_rows(e, page - 1, lang),
                     "n_rows": e.data.n_rows(), "pager": pager(r, lang, id, e.data.n_rows(), page),
                     "csv_url": r.url(Lang::En, &format!("datasets/{id}/{id}.csv")),
                 }));
-                jobs.push((out(&path), "dataset_rows.html", ctx));
-            }
-            jobs.push((
-                out(&format!("datasets/{id}/")),
-                "dataset.html",
-                self.dataset_ctx(r, lang, id, e),
-            ));
-        }
-        for (id, t) in &self.tables {
-            jobs.push((
-                out(&format!("tables/{id}/")),
-                "table.html",
-                self.table_ctx(r, lang, id, t),
-            ));
-        }
-        // All checks.
-        let title = i18n.get(lang, "checks_title").to_string();
-        let mut ctx = r.base_ctx(
-            lang,
-            "checks/",
-            &title,
-            i18n.get(lang, "checks_intro"),
-            &Lang::ALL,
-        );
-        let rows: Vec<Value> = self
-            .check_rows()
-            .into_iter()
-            .map(|c| {
-                let page = c["page"].as_str().unwrap_or("").to_string();
-                let mut c = c;
-                c["page_url"] = json!(r.url(lang, &page));
-                c["table_url"] = json!(r.url(
-                    lang,
-                    &format!("tables/{}/", c["table"].as_str().unwrap_or(""))
+                    jobs.push((out(&path), "dataset_rows.html", ctx));
+                }
+                jobs.push((
+                    out(&format!("datasets/{id}/")),
+                    "dataset.html",
+                    self.dataset_ctx(r, lang, id, e),
                 ));
-                c
-            })
-            .collect();
-        let (m, x) = self.check_counts();
-        ctx.insert("checks", &rows);
-        ctx.insert("matched", &m);
-        ctx.insert("mismatched", &x);
-        jobs.push((out("checks/"), "checks.html", ctx));
+            }
+            PagePart::Table(id) => {
+                let Some(t) = self.tables.get(id) else {
+                    return jobs;
+                };
+                jobs.push((
+                    out(&format!("tables/{id}/")),
+                    "table.html",
+                    self.table_ctx(r, lang, id, t),
+                ));
+            }
+        }
         jobs
+    }
+
+    /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each table), so
+    /// that their pages are built in parallel.
+    pub fn page_parts<'c>(&'c self, p: &'c Project) -> Vec<PagePart<'c>> {
+        let mut parts = vec![PagePart::Lists];
+        parts.extend(p.datasets.iter().map(|(id, _)| PagePart::Dataset(id)));
+        parts.extend(self.tables.keys().map(|id| PagePart::Table(id)));
+        parts
     }
 
     fn dataset_ctx(&self, r: &SiteRender<'_>, lang: Lang, id: &str, e: &DatasetEntry) -> Context {
