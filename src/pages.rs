@@ -19,7 +19,7 @@ use crate::markdown::escape_text;
 use crate::output::SiteFiles;
 use crate::render::json_for_script;
 use crate::site::{timed, Project, RenderedDoc};
-use crate::tables::Computed;
+use crate::tables::{Computed, PagePart};
 use crate::taxonomy::{self, Kind};
 
 /// One page to render: output path, template and context.
@@ -67,6 +67,8 @@ struct PageReuse<'a> {
     /// Per article slug: what an article card in a list reads of it (metadata and the titles
     /// and descriptions of its versions, not the bodies).
     cards: HashMap<&'a str, u64>,
+    /// Per dataset id: [`crate::tables::DatasetEntry::fingerprint`].
+    datasets: HashMap<&'a str, u64>,
 }
 
 /// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
@@ -416,12 +418,26 @@ impl<'a> SiteRender<'a> {
                 .collect()
         }));
         for part in self.computed.page_parts(self.p) {
-            jobs.push(Box::new(move || {
-                self.computed
+            jobs.push(Box::new(move || match part {
+                PagePart::Rows(id, e, page) => {
+                    let inputs = self.reuse.as_ref().map(|r| (id, page, r.datasets.get(id)));
+                    let path = format!("datasets/{id}/rows/{page}/");
+                    vec![self.reusable(lang, &path, inputs, || {
+                        let (path, template, ctx) =
+                            crate::tables::rows_job(self, lang, id, e, page);
+                        PageJob {
+                            path,
+                            template,
+                            ctx,
+                        }
+                    })]
+                }
+                _ => self
+                    .computed
                     .page_jobs(self, lang, part)
                     .into_iter()
                     .map(job)
-                    .collect()
+                    .collect(),
             }));
         }
     }
@@ -630,11 +646,18 @@ impl<'a> SiteRender<'a> {
                     .collect()
             },
         );
+        let datasets = self
+            .p
+            .datasets
+            .iter()
+            .map(|(id, e)| (id, e.fingerprint()))
+            .collect();
         PageReuse {
             memo,
             site,
             articles,
             cards,
+            datasets,
         }
     }
 

@@ -335,20 +335,54 @@ fn a_csv_edit_parses_that_dataset_only() {
     set_env();
     let site = fixture("basic");
     let root = site.path();
+    // Enough rows for three pages of rows (200 a page), so that row pages exist.
+    edit(root, "data/survey.csv", |t| {
+        let rows: String = (0..450)
+            .map(|i| format!("Kostanay,{},505000,{}\n", 400_000 + i, i % 50 + 1))
+            .collect();
+        format!("{t}{rows}")
+    });
     let (mut session, out) = session_for(root);
     let first = session.rebuild().unwrap();
     assert_eq!(first.datasets_parsed, 1, "{first:?}");
-    // Another input changes: the dataset is not parsed again.
+    let files = snapshot(&out);
+    let row_pages = files.keys().filter(|k| k.contains("/rows/")).count();
+    assert_eq!(
+        row_pages,
+        2 * 3,
+        "{:?}",
+        files
+            .keys()
+            .filter(|k| k.contains("/rows/"))
+            .collect::<Vec<_>>()
+    );
+    let article_pages = files
+        .keys()
+        .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
+        .count();
+    let term_pages = files.keys().filter(|k| is_term_page(k)).count();
+    // Another input changes: the dataset is not parsed again and its row pages are reused.
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
-    assert_eq!(session.rebuild().unwrap().datasets_parsed, 0);
-    // Its CSV changes (the last row twice): it is.
+    let edited = session.rebuild().unwrap();
+    assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
+    assert_eq!(
+        edited.pages_reused,
+        article_pages - 3 + term_pages + row_pages,
+        "{edited:?}"
+    );
+    // Its CSV changes (the last row, on the third page of rows): it is parsed again, and the
+    // row pages show the new value.
     edit(root, "data/survey.csv", |t| {
-        let last = t.lines().last().unwrap().to_string();
-        format!("{t}{last}\n")
+        t.replace("Kostanay,400449,", "Kostanay,987654,")
     });
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.datasets_parsed, 1, "{edited:?}");
-    assert_same_as_clean(root, &out, "a survey row repeated");
+    assert!(
+        std::fs::read_to_string(out.join("datasets/survey/rows/3/index.html"))
+            .unwrap()
+            .contains("987")
+    );
+    assert_same_as_clean(root, &out, "the last survey row changed");
 }
 
 /// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a

@@ -49,6 +49,14 @@ pub struct DatasetEntry {
     pub summaries: Vec<ColumnStats>,
 }
 
+impl DatasetEntry {
+    /// A hash of the dataset's inputs: the SHA-256 of its CSV and its metadata (everything a
+    /// dataset is parsed from besides its id).
+    pub fn fingerprint(&self) -> u64 {
+        crate::incremental::hash_of(&(&self.data.sha256, format!("{:?}", self.data.meta)))
+    }
+}
+
 /// What a dataset page says about one column, before it is formatted for a language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnStats {
@@ -1190,8 +1198,11 @@ fn chart_html(
 pub enum PagePart<'c> {
     /// The datasets list and the checks page.
     Lists,
-    /// A dataset's page and its row pages.
+    /// A dataset's page (with its first rows).
     Dataset(&'c str),
+    /// A page of a dataset's rows after the first (2, 3, …). It reads only the dataset
+    /// ([`DatasetEntry::fingerprint`]), so serve reuses it while the dataset is unchanged.
+    Rows(&'c str, &'c DatasetEntry, usize),
     /// A computed table's page.
     Table(&'c str),
 }
@@ -1397,25 +1408,13 @@ impl Computed {
                 let Some(e) = p.datasets.get(id) else {
                     return jobs;
                 };
-                for page in 2..=row_pages(e.data.n_rows()) {
-                    let path = format!("datasets/{id}/rows/{page}/");
-                    let title = format!("{} ({page})", e.data.meta.title);
-                    let mut ctx =
-                        r.base_ctx(lang, &path, &title, &e.data.meta.description, &Lang::ALL);
-                    ctx.insert("dataset", &json!({
-                    "id": id, "title": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/")),
-                    "header": e.data.column_names(), "rows": data_rows(e, page - 1, lang),
-                    "n_rows": e.data.n_rows(), "pager": pager(r, lang, id, e.data.n_rows(), page),
-                    "csv_url": r.url(Lang::En, &format!("datasets/{id}/{id}.csv")),
-                }));
-                    jobs.push((out(&path), "dataset_rows.html", ctx));
-                }
                 jobs.push((
                     out(&format!("datasets/{id}/")),
                     "dataset.html",
                     self.dataset_ctx(r, lang, id, e),
                 ));
             }
+            PagePart::Rows(id, e, page) => jobs.push(rows_job(r, lang, id, e, page)),
             PagePart::Table(id) => {
                 let Some(t) = self.tables.get(id) else {
                     return jobs;
@@ -1430,11 +1429,16 @@ impl Computed {
         jobs
     }
 
-    /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each table), so
+    /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each page of its
+    /// rows, each table), so
     /// that their pages are built in parallel.
     pub fn page_parts<'c>(&'c self, p: &'c Project) -> Vec<PagePart<'c>> {
         let mut parts = vec![PagePart::Lists];
-        parts.extend(p.datasets.iter().map(|(id, _)| PagePart::Dataset(id)));
+        for (id, e) in p.datasets.iter() {
+            parts.push(PagePart::Dataset(id));
+            let pages = row_pages(e.data.n_rows());
+            parts.extend((2..=pages).map(|page| PagePart::Rows(id, e, page)));
+        }
         parts.extend(self.tables.keys().map(|id| PagePart::Table(id)));
         parts
     }
@@ -1631,6 +1635,33 @@ fn data_rows(e: &DatasetEntry, page: usize, lang: Lang) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// A page of a dataset's rows after the first: (output path, template, context).
+pub fn rows_job(
+    r: &SiteRender<'_>,
+    lang: Lang,
+    id: &str,
+    e: &DatasetEntry,
+    page: usize,
+) -> (String, &'static str, Context) {
+    let path = format!("datasets/{id}/rows/{page}/");
+    let title = format!("{} ({page})", e.data.meta.title);
+    let mut ctx = r.base_ctx(lang, &path, &title, &e.data.meta.description, &Lang::ALL);
+    ctx.insert(
+        "dataset",
+        &json!({
+            "id": id, "title": e.data.meta.title, "url": r.url(lang, &format!("datasets/{id}/")),
+            "header": e.data.column_names(), "rows": data_rows(e, page - 1, lang),
+            "n_rows": e.data.n_rows(), "pager": pager(r, lang, id, e.data.n_rows(), page),
+            "csv_url": r.url(Lang::En, &format!("datasets/{id}/{id}.csv")),
+        }),
+    );
+    (
+        format!("{}{path}index.html", lang.prefix()),
+        "dataset_rows.html",
+        ctx,
+    )
 }
 
 /// Links to the pages of a dataset's rows (none when one page holds them all).
