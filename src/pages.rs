@@ -67,8 +67,6 @@ struct PageReuse<'a> {
     /// Per article slug: what an article card in a list reads of it (metadata and the titles
     /// and descriptions of its versions, not the bodies).
     cards: HashMap<&'a str, u64>,
-    /// Per dataset id: [`crate::tables::DatasetEntry::fingerprint`].
-    datasets: HashMap<&'a str, u64>,
 }
 
 /// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
@@ -420,7 +418,7 @@ impl<'a> SiteRender<'a> {
         for part in self.computed.page_parts(self.p) {
             jobs.push(Box::new(move || match part {
                 PagePart::Rows(id, e, page) => {
-                    let inputs = self.reuse.as_ref().map(|r| (id, page, r.datasets.get(id)));
+                    let inputs = (id, page, e.fingerprint);
                     let path = format!("datasets/{id}/rows/{page}/");
                     vec![self.reusable(lang, &path, inputs, || {
                         let (path, template, ctx) =
@@ -646,18 +644,11 @@ impl<'a> SiteRender<'a> {
                     .collect()
             },
         );
-        let datasets = self
-            .p
-            .datasets
-            .iter()
-            .map(|(id, e)| (id, e.fingerprint()))
-            .collect();
         PageReuse {
             memo,
             site,
             articles,
             cards,
-            datasets,
         }
     }
 

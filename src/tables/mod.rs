@@ -47,14 +47,9 @@ pub struct DatasetEntry {
     /// One summary per column, computed once at load: the dataset page shows it in
     /// every language, and a column may hold a million values.
     pub summaries: Vec<ColumnStats>,
-}
-
-impl DatasetEntry {
-    /// A hash of the dataset's inputs: the SHA-256 of its CSV and its metadata (everything a
-    /// dataset is parsed from besides its id).
-    pub fn fingerprint(&self) -> u64 {
-        crate::incremental::hash_of(&(&self.data.sha256, format!("{:?}", self.data.meta)))
-    }
+    /// A hash of the CSV and metadata bytes, everything the dataset is parsed from besides its
+    /// id (serve's key for the parsed dataset and for the pages of its rows).
+    pub fingerprint: u64,
 }
 
 /// What a dataset page says about one column, before it is formatted for a language.
@@ -257,9 +252,10 @@ fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Re
             summaries,
         })
     };
+    let fingerprint = crate::incremental::hash_of(&(&csv, &toml));
     let parsed = match memo {
         // Parsing a million-row CSV costs far more than hashing its bytes.
-        Some(m) => m.dataset(id, crate::incremental::hash_of(&(&csv, &toml)), parse)?,
+        Some(m) => m.dataset(id, fingerprint, parse)?,
         None => Arc::new(parse()?),
     };
     Ok(DatasetEntry {
@@ -267,6 +263,7 @@ fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Re
         csv,
         warnings: parsed.warnings.clone(),
         summaries: parsed.summaries.clone(),
+        fingerprint,
     })
 }
 
