@@ -19,7 +19,7 @@ use crate::markdown::escape_text;
 use crate::output::SiteFiles;
 use crate::render::json_for_script;
 use crate::site::{timed, Project, RenderedDoc};
-use crate::tables::{Computed, PagePart};
+use crate::tables::Computed;
 use crate::taxonomy::{self, Kind};
 
 /// One page to render: output path, template and context.
@@ -76,6 +76,16 @@ enum Work {
     Render { job: PageJob, inputs: Option<u64> },
     /// Write this HTML, rendered before from the same inputs.
     Reuse { path: String, html: Arc<String> },
+}
+
+impl From<(String, &'static str, Context)> for PageJob {
+    fn from((path, template, ctx): (String, &'static str, Context)) -> PageJob {
+        PageJob {
+            path,
+            template,
+            ctx,
+        }
+    }
 }
 
 impl From<PageJob> for Work {
@@ -402,13 +412,7 @@ impl<'a> SiteRender<'a> {
                 )
                 .into()]
         }));
-        let job = |(path, template, ctx)| {
-            Work::from(PageJob {
-                path,
-                template,
-                ctx,
-            })
-        };
+        let job = |page: (String, &'static str, Context)| Work::from(PageJob::from(page));
         jobs.push(Box::new(move || {
             crate::cite::site::page_jobs(self, lang)
                 .into_iter()
@@ -416,26 +420,20 @@ impl<'a> SiteRender<'a> {
                 .collect()
         }));
         for part in self.computed.page_parts(self.p) {
-            jobs.push(Box::new(move || match part {
-                PagePart::Rows(id, e, page) => {
-                    let inputs = (id, page, e.fingerprint);
-                    let path = format!("datasets/{id}/rows/{page}/");
-                    vec![self.reusable(lang, &path, inputs, || {
-                        let (path, template, ctx) =
-                            crate::tables::rows_job(self, lang, id, e, page);
-                        PageJob {
-                            path,
-                            template,
-                            ctx,
-                        }
-                    })]
-                }
-                _ => self
-                    .computed
+            jobs.push(Box::new(move || {
+                self.computed
                     .page_jobs(self, lang, part)
                     .into_iter()
                     .map(job)
-                    .collect(),
+                    .collect()
+            }));
+        }
+        for (id, e, page) in self.p.datasets.later_row_pages() {
+            jobs.push(Box::new(move || {
+                let path = format!("datasets/{id}/rows/{page}/");
+                vec![self.reusable(lang, &path, (id, page, e.fingerprint), || {
+                    crate::tables::rows_job(self, lang, id, e, page).into()
+                })]
             }));
         }
     }
@@ -447,7 +445,8 @@ impl<'a> SiteRender<'a> {
             .map_or(&[], Vec::as_slice)
     }
 
-    fn out_path(lang: Lang, path: &str) -> String {
+    /// The output file of a page: `ru/datasets/index.html` for `datasets/` in Russian.
+    pub fn out_path(lang: Lang, path: &str) -> String {
         format!("{}{}index.html", lang.prefix(), path)
     }
 

@@ -211,6 +211,12 @@ impl Datasets {
         self.map.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// The pages of each dataset's rows after the first: (id, dataset, page number from 2).
+    pub fn later_row_pages(&self) -> impl Iterator<Item = (&str, &DatasetEntry, usize)> {
+        self.iter()
+            .flat_map(|(id, e)| (2..=row_pages(e.data.n_rows())).map(move |page| (id, e, page)))
+    }
+
     fn lookup(&self, id: &str) -> Option<Arc<Dataset>> {
         self.map.get(id).map(|e| e.data.clone())
     }
@@ -1191,17 +1197,16 @@ fn chart_html(
 }
 
 /// One part of the table, dataset and check pages of a language (see [`Computed::page_parts`]).
+/// The pages of a dataset's rows after the first are not parts: they read only their dataset,
+/// so serve reuses them by its fingerprint ([`Datasets::later_row_pages`], [`rows_job`]).
 #[derive(Debug, Clone, Copy)]
 pub enum PagePart<'c> {
     /// The datasets list and the checks page.
     Lists,
     /// A dataset's page (with its first rows).
-    Dataset(&'c str),
-    /// A page of a dataset's rows after the first (2, 3, …). It reads only the dataset
-    /// ([`DatasetEntry::fingerprint`]), so serve reuses it while the dataset is unchanged.
-    Rows(&'c str, &'c DatasetEntry, usize),
+    Dataset(&'c str, &'c DatasetEntry),
     /// A computed table's page.
-    Table(&'c str),
+    Table(&'c str, &'c TableEntry),
 }
 
 /// Counts of checks on one page, for its "Reproduction" section.
@@ -1329,115 +1334,68 @@ impl Computed {
         c
     }
 
-    /// Table, dataset and check pages of one language: (output path, template, context).
+    /// The pages of one part of the table, dataset and check pages in a language: (output
+    /// path, template, context).
     pub fn page_jobs(
         &self,
         r: &SiteRender<'_>,
         lang: Lang,
         part: PagePart<'_>,
     ) -> Vec<(String, &'static str, Context)> {
-        let mut jobs = Vec::new();
-        let p = r.p;
-        let i18n = &p.theme.i18n;
-        let out = |path: &str| format!("{}{}index.html", lang.prefix(), path);
         match part {
-            PagePart::Lists => {
-                // Datasets list, grouped by source article.
-                let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-                let article_of =
-                    |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
-                for (id, e) in p.datasets.iter() {
-                    let m = &e.data.meta;
-                    let group = article_of(&m.source).map_or_else(
-                        || m.source.clone(),
-                        |a| {
-                            a.versions
-                                .get(&lang)
-                                .map_or(a.meta.title.clone(), |v| v.title.clone())
-                        },
-                    );
-                    groups.entry(group).or_default().push(json!({"id": id, "title": m.title, "url": r.url(lang, &format!("datasets/{id}/")), "rows": e.data.n_rows(), "source_table": m.source_table}));
-                }
-                let groups: Vec<Value> = groups
-                    .into_iter()
-                    .map(|(g, list)| json!({"title": g, "datasets": list}))
-                    .collect();
-                let title = i18n.get(lang, "datasets_title").to_string();
-                let mut ctx = r.base_ctx(
-                    lang,
-                    "datasets/",
-                    &title,
-                    i18n.get(lang, "datasets_intro"),
-                    &Lang::ALL,
-                );
-                ctx.insert("groups", &groups);
-                jobs.push((out("datasets/"), "datasets.html", ctx));
-                // All checks.
-                let title = i18n.get(lang, "checks_title").to_string();
-                let mut ctx = r.base_ctx(
-                    lang,
-                    "checks/",
-                    &title,
-                    i18n.get(lang, "checks_intro"),
-                    &Lang::ALL,
-                );
-                let rows: Vec<Value> = self
-                    .check_rows()
-                    .into_iter()
-                    .map(|c| {
-                        let page = c["page"].as_str().unwrap_or("").to_string();
-                        let mut c = c;
-                        c["page_url"] = json!(r.url(lang, &page));
-                        c["table_url"] = json!(r.url(
-                            lang,
-                            &format!("tables/{}/", c["table"].as_str().unwrap_or(""))
-                        ));
-                        c
-                    })
-                    .collect();
-                let (m, x) = self.check_counts();
-                ctx.insert("checks", &rows);
-                ctx.insert("matched", &m);
-                ctx.insert("mismatched", &x);
-                jobs.push((out("checks/"), "checks.html", ctx));
-            }
-            PagePart::Dataset(id) => {
-                let Some(e) = p.datasets.get(id) else {
-                    return jobs;
-                };
-                jobs.push((
-                    out(&format!("datasets/{id}/")),
-                    "dataset.html",
-                    self.dataset_ctx(r, lang, id, e),
-                ));
-            }
-            PagePart::Rows(id, e, page) => jobs.push(rows_job(r, lang, id, e, page)),
-            PagePart::Table(id) => {
-                let Some(t) = self.tables.get(id) else {
-                    return jobs;
-                };
-                jobs.push((
-                    out(&format!("tables/{id}/")),
-                    "table.html",
-                    self.table_ctx(r, lang, id, t),
-                ));
-            }
+            PagePart::Lists => vec![datasets_job(r, lang), self.checks_job(r, lang)],
+            PagePart::Dataset(id, e) => vec![(
+                SiteRender::out_path(lang, &format!("datasets/{id}/")),
+                "dataset.html",
+                self.dataset_ctx(r, lang, id, e),
+            )],
+            PagePart::Table(id, t) => vec![(
+                SiteRender::out_path(lang, &format!("tables/{id}/")),
+                "table.html",
+                self.table_ctx(r, lang, id, t),
+            )],
         }
-        jobs
     }
 
-    /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each page of its
-    /// rows, each table), so
+    /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each table), so
     /// that their pages are built in parallel.
     pub fn page_parts<'c>(&'c self, p: &'c Project) -> Vec<PagePart<'c>> {
         let mut parts = vec![PagePart::Lists];
-        for (id, e) in p.datasets.iter() {
-            parts.push(PagePart::Dataset(id));
-            let pages = row_pages(e.data.n_rows());
-            parts.extend((2..=pages).map(|page| PagePart::Rows(id, e, page)));
-        }
-        parts.extend(self.tables.keys().map(|id| PagePart::Table(id)));
+        parts.extend(p.datasets.iter().map(|(id, e)| PagePart::Dataset(id, e)));
+        parts.extend(self.tables.iter().map(|(id, t)| PagePart::Table(id, t)));
         parts
+    }
+
+    /// The page of every check.
+    fn checks_job(&self, r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
+        let i18n = &r.p.theme.i18n;
+        let title = i18n.get(lang, "checks_title").to_string();
+        let mut ctx = r.base_ctx(
+            lang,
+            "checks/",
+            &title,
+            i18n.get(lang, "checks_intro"),
+            &Lang::ALL,
+        );
+        let rows: Vec<Value> = self
+            .check_rows()
+            .into_iter()
+            .map(|c| {
+                let page = c["page"].as_str().unwrap_or("").to_string();
+                let mut c = c;
+                c["page_url"] = json!(r.url(lang, &page));
+                c["table_url"] = json!(r.url(
+                    lang,
+                    &format!("tables/{}/", c["table"].as_str().unwrap_or(""))
+                ));
+                c
+            })
+            .collect();
+        let (m, x) = self.check_counts();
+        ctx.insert("checks", &rows);
+        ctx.insert("matched", &m);
+        ctx.insert("mismatched", &x);
+        (SiteRender::out_path(lang, "checks/"), "checks.html", ctx)
     }
 
     fn dataset_ctx(&self, r: &SiteRender<'_>, lang: Lang, id: &str, e: &DatasetEntry) -> Context {
@@ -1634,6 +1592,44 @@ fn data_rows(e: &DatasetEntry, page: usize, lang: Lang) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The datasets list, grouped by source article.
+fn datasets_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
+    let p = r.p;
+    let i18n = &p.theme.i18n;
+    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let article_of = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
+    for (id, e) in p.datasets.iter() {
+        let m = &e.data.meta;
+        let group = article_of(&m.source).map_or_else(
+            || m.source.clone(),
+            |a| {
+                a.versions
+                    .get(&lang)
+                    .map_or(a.meta.title.clone(), |v| v.title.clone())
+            },
+        );
+        groups.entry(group).or_default().push(json!({"id": id, "title": m.title, "url": r.url(lang, &format!("datasets/{id}/")), "rows": e.data.n_rows(), "source_table": m.source_table}));
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(g, list)| json!({"title": g, "datasets": list}))
+        .collect();
+    let title = i18n.get(lang, "datasets_title").to_string();
+    let mut ctx = r.base_ctx(
+        lang,
+        "datasets/",
+        &title,
+        i18n.get(lang, "datasets_intro"),
+        &Lang::ALL,
+    );
+    ctx.insert("groups", &groups);
+    (
+        SiteRender::out_path(lang, "datasets/"),
+        "datasets.html",
+        ctx,
+    )
+}
+
 /// A page of a dataset's rows after the first: (output path, template, context).
 pub fn rows_job(
     r: &SiteRender<'_>,
@@ -1654,11 +1650,7 @@ pub fn rows_job(
             "csv_url": r.url(Lang::En, &format!("datasets/{id}/{id}.csv")),
         }),
     );
-    (
-        format!("{}{path}index.html", lang.prefix()),
-        "dataset_rows.html",
-        ctx,
-    )
+    (SiteRender::out_path(lang, &path), "dataset_rows.html", ctx)
 }
 
 /// Links to the pages of a dataset's rows (none when one page holds them all).
