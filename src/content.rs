@@ -314,8 +314,14 @@ fn locate(fm: &str, needle: &str) -> (usize, usize) {
 }
 
 impl Content {
-    /// Walk `content/` and parse every file, reporting all problems at once.
-    pub fn load(root: &Path, cfg: &SiteConfig) -> Result<Content> {
+    /// Walk `content/` and parse every file, reporting all problems at once. With a memo
+    /// (serve), an article whose files did not change since it was last parsed is taken from
+    /// it (see [`crate::incremental::file_stamp`]).
+    pub fn load(
+        root: &Path,
+        cfg: &SiteConfig,
+        memo: Option<&crate::incremental::Memo>,
+    ) -> Result<Content> {
         let dir = root.join("content");
         let mut diags = Diagnostics::default();
         let mut article_files: BTreeMap<String, Vec<(Lang, PathBuf)>> = BTreeMap::new();
@@ -409,10 +415,21 @@ impl Content {
                 (slug, files, assets)
             })
             .collect();
+        // What an article's parse reads besides its files (the vocabularies it is checked against).
+        let cfg_hash = memo.map(|_| crate::incremental::hash_of(&format!("{cfg:?}")));
         // Read and parsed in parallel; collected in slug order, so diagnostics keep their order.
         let loaded: Vec<Result<Article>> = jobs
             .into_par_iter()
-            .map(|(slug, files, assets)| load_article(root, cfg, &slug, files, assets))
+            .map(|(slug, files, assets)| {
+                let key = memo
+                    .zip(cfg_hash)
+                    .and_then(|(m, c)| article_stamp(m, c, &files, &assets));
+                let load = || load_article(root, cfg, &slug, files, assets);
+                match (memo, key) {
+                    (Some(m), Some(key)) => m.article(&slug, key, load).map(|a| (*a).clone()),
+                    _ => load(),
+                }
+            })
             .collect();
         for r in loaded {
             if let Some(a) = diags.collect(r)? {
@@ -429,6 +446,21 @@ impl Content {
         diags.finish()?;
         Ok(content)
     }
+}
+
+/// A hash identifying the versions of an article's files without reading them, or `None` if
+/// one of them may still be changing (then the article is read again).
+fn article_stamp(
+    memo: &crate::incremental::Memo,
+    cfg: u64,
+    files: &[(Lang, PathBuf)],
+    assets: &[PathBuf],
+) -> Option<u64> {
+    let stamps: Option<Vec<u64>> = files
+        .iter()
+        .map(|(_, path)| memo.file_stamp(path))
+        .collect();
+    Some(crate::incremental::hash_of(&(cfg, files, assets, stamps?)))
 }
 
 fn rel_to(root: &Path, p: &Path) -> PathBuf {

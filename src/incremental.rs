@@ -35,6 +35,39 @@ pub fn hash_of(value: &impl Hash) -> u64 {
     h.finish()
 }
 
+/// How long after its last change a file's stamp is trusted by default. File times come from a
+/// coarse clock (a few milliseconds on Linux, two seconds on FAT), so two writes in one tick can
+/// leave the same size and times; a file changed this recently is read again instead (git's
+/// "racy clean" rule).
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A hash of what identifies a file's version without reading it: its size, inode and
+/// modification and change times (the change time cannot be set back by tools that restore
+/// modification times). `None` if the file cannot be read or changed less than `settled` ago,
+/// so the caller reads it. Serve keys parsed articles by it: stat-ing 30,000 files costs far
+/// less than reading, hashing and parsing them.
+fn file_stamp(path: &Path, settled: std::time::Duration) -> Option<u64> {
+    let m = std::fs::metadata(path).ok()?;
+    let modified = m.modified().ok()?;
+    #[cfg(unix)]
+    let (ids, changed) = {
+        use std::os::unix::fs::MetadataExt;
+        let ctime = std::time::UNIX_EPOCH
+            + std::time::Duration::new(m.ctime().try_into().ok()?, m.ctime_nsec().try_into().ok()?);
+        (
+            (m.ino(), m.dev(), m.ctime(), m.ctime_nsec()),
+            ctime.max(modified),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ids, changed) = ((), modified);
+    let age = std::time::SystemTime::now().duration_since(changed).ok()?;
+    if age < settled {
+        return None;
+    }
+    Some(hash_of(&(m.len(), modified, ids)))
+}
+
 /// One cached value, with the hash of the inputs it was made from and the build that last used
 /// it (entries no build used are dropped, so a long session does not accumulate old versions).
 struct Entry<T> {
@@ -132,6 +165,8 @@ impl std::fmt::Debug for Memo {
 /// a clean build passes `None`).
 pub struct Memo {
     generation: u64,
+    /// See [`SETTLED`].
+    settled: std::time::Duration,
     docs: Cache<PathBuf, RenderedDoc>,
     terms: Cache<String, crate::search::inverted::DocTerms>,
     pages: Cache<String, String>,
@@ -140,18 +175,22 @@ pub struct Memo {
     pages_by_inputs: Cache<String, String>,
     citations: Cache<u64, String>,
     datasets: Cache<String, crate::tables::ParsedDataset>,
+    /// Parsed articles, by slug and the stamps of their files ([`file_stamp`]).
+    articles: Cache<String, crate::content::Article>,
 }
 
 impl Memo {
     fn new() -> Self {
         Memo {
             generation: 0,
+            settled: SETTLED,
             docs: Cache::new(),
             terms: Cache::new(),
             pages: Cache::new(),
             pages_by_inputs: Cache::new(),
             citations: Cache::new(),
             datasets: Cache::new(),
+            articles: Cache::new(),
         }
     }
 
@@ -185,6 +224,23 @@ impl Memo {
 }
 
 impl Memo {
+    /// The stamp of a file (see [`file_stamp`]): `None` means "read it".
+    pub fn file_stamp(&self, path: &Path) -> Option<u64> {
+        file_stamp(path, self.settled)
+    }
+
+    /// A parsed article, by slug and the hash of its files' stamps (and of the configuration
+    /// it is validated against).
+    pub fn article(
+        &self,
+        slug: &str,
+        key: u64,
+        parse: impl FnOnce() -> Result<crate::content::Article>,
+    ) -> Result<Arc<crate::content::Article>> {
+        self.articles
+            .get_or_make(&slug.to_string(), key, self.generation, parse)
+    }
+
     /// A parsed dataset, by id and the hash of its CSV and metadata files.
     pub fn dataset(
         &self,
@@ -256,6 +312,8 @@ pub struct Rebuild {
     pub pages_reused: usize,
     /// Datasets parsed again (the others' files had not changed).
     pub datasets_parsed: usize,
+    /// Articles read and parsed again (the others' files had not changed).
+    pub articles_parsed: usize,
     /// Files written (new or changed).
     pub written: usize,
     /// Files removed (no longer produced).
@@ -272,6 +330,13 @@ impl Session {
         }
     }
 
+    /// Trust file stamps as soon as a file is written (the default waits [`SETTLED`]). For tests
+    /// that edit files between rebuilds faster than that: each rebuild there takes longer than
+    /// a tick of the file clock, so an edit always leaves a new time.
+    pub fn trust_stamps_at_once(&mut self) {
+        self.memo.settled = std::time::Duration::ZERO;
+    }
+
     /// Build (again). On error nothing is written and the caches keep every entry.
     pub fn rebuild(&mut self) -> Result<Rebuild> {
         self.memo.generation += 1;
@@ -282,6 +347,7 @@ impl Session {
         let (_, pages_reused) = self.memo.pages_by_inputs.take_counts();
         self.memo.citations.take_counts();
         let (datasets_parsed, _) = self.memo.datasets.take_counts();
+        let (articles_parsed, _) = self.memo.articles.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
@@ -290,6 +356,7 @@ impl Session {
         self.memo.pages_by_inputs.prune(self.memo.generation);
         self.memo.citations.prune(self.memo.generation);
         self.memo.datasets.prune(self.memo.generation);
+        self.memo.articles.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;
@@ -299,6 +366,7 @@ impl Session {
             pages_rendered,
             pages_reused,
             datasets_parsed,
+            articles_parsed,
             written,
             removed,
         })

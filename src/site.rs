@@ -109,7 +109,7 @@ fn load_with_memo(opts: &BuildOptions, memo: Option<&Memo>) -> Result<Project> {
     crate::fsguard::check_dirs(root, &config.theme)?;
     let mut diags = Diagnostics::default();
     let theme = diags.collect(timed("  theme", || Theme::load(root, &config)))?;
-    let content = diags.collect(timed("  content", || Content::load(root, &config)))?;
+    let content = diags.collect(timed("  content", || Content::load(root, &config, memo)))?;
     let bibliography = diags.collect(timed("  bibliography", || {
         Bibliography::load_with_theme(root, &config.theme)
     }))?;

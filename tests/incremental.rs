@@ -229,9 +229,13 @@ fn assert_same_as_clean(root: &Path, session_out: &Path, step: &str) {
     }
 }
 
+/// A session on `root` that trusts file stamps at once: the tests edit files faster than serve's
+/// default settling time, and every edit must still be picked up.
 fn session_for(root: &Path) -> (Session, std::path::PathBuf) {
     let out = root.join("public");
-    (Session::new(BuildOptions::new(root)), out)
+    let mut session = Session::new(BuildOptions::new(root));
+    session.trust_stamps_at_once();
+    (session, out)
 }
 
 #[test]
@@ -280,16 +284,21 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         .filter(|e| e.as_ref().unwrap().path().extension() == Some("csv".as_ref()))
         .count();
     assert_eq!(first.datasets_parsed, datasets, "{first:?}");
+    let articles = std::fs::read_dir(root.join("content/articles"))
+        .unwrap()
+        .count();
+    assert_eq!(first.articles_parsed, articles, "{first:?}");
 
     let again = session.rebuild().unwrap();
     assert_eq!(
         (
             again.docs_rendered,
             again.datasets_parsed,
+            again.articles_parsed,
             again.written,
             again.removed
         ),
-        (0, 0, 0, 0)
+        (0, 0, 0, 0, 0)
     );
     assert_eq!(again.pages_reused, article_pages + term_pages, "{again:?}");
 
@@ -298,6 +307,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.docs_rendered, 1, "{edited:?}");
     assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
+    assert_eq!(edited.articles_parsed, 1, "{edited:?}");
     // The edited article's page is built again in each language; the other article's is not,
     // nor is any term page (a body edit changes no article card).
     assert_eq!(
