@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
+use crate::output::SharedText;
 use crate::site::{BuildOptions, BuildReport, RenderedDoc};
 
 /// A 64-bit hash of anything hashable (SipHash with fixed keys: stable within a process, which
@@ -112,6 +113,22 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         Ok(value)
     }
 
+    /// [`Cache::get_or_make`] for a `make` that cannot fail.
+    fn get_or_insert(
+        &self,
+        name: &K,
+        key: u64,
+        generation: u64,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let made: std::result::Result<_, std::convert::Infallible> =
+            self.get_or_make(name, key, generation, || Ok(make()));
+        match made {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
     /// The cached value of `name` if it was made for `key` (and mark it used).
     fn get(&self, name: &K, key: u64, generation: u64) -> Option<Arc<T>> {
         let mut map = self.lock();
@@ -169,18 +186,23 @@ pub struct Memo {
     settled: std::time::Duration,
     docs: Cache<PathBuf, RenderedDoc>,
     terms: Cache<String, crate::search::inverted::DocTerms>,
-    pages: Cache<String, String>,
+    pages: Cache<String, SharedText>,
     /// Rendered pages by output path and a hash of the page's *inputs* (see
     /// [`Memo::page_by_inputs`]): a hit skips building the context at all.
-    pages_by_inputs: Cache<String, String>,
+    pages_by_inputs: Cache<String, SharedText>,
     citations: Cache<u64, String>,
     datasets: Cache<String, crate::tables::ParsedDataset>,
+    /// The last build's inverted index (with what each document contributed), patched by the
+    /// next build when its documents are the same.
+    search_index: Mutex<Option<Arc<crate::search::inverted::Inverted>>>,
+    /// The result files of a search document (`search/d/`), by URL and its text.
+    search_docs: Cache<String, Vec<Arc<SharedText>>>,
     /// Parsed articles, by slug and the stamps of their files ([`file_stamp`]).
     articles: Cache<String, crate::content::Article>,
 }
 
 impl Memo {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Memo {
             generation: 0,
             settled: SETTLED,
@@ -191,6 +213,8 @@ impl Memo {
             citations: Cache::new(),
             datasets: Cache::new(),
             articles: Cache::new(),
+            search_docs: Cache::new(),
+            search_index: Mutex::new(None),
         }
     }
 
@@ -213,13 +237,8 @@ impl Memo {
         key: u64,
         analyse: impl FnOnce() -> crate::search::inverted::DocTerms,
     ) -> Arc<crate::search::inverted::DocTerms> {
-        let made: std::result::Result<_, std::convert::Infallible> =
-            self.terms
-                .get_or_make(&url.to_string(), key, self.generation, || Ok(analyse()));
-        match made {
-            Ok(v) => v,
-            Err(never) => match never {},
-        }
+        self.terms
+            .get_or_insert(&url.to_string(), key, self.generation, analyse)
     }
 }
 
@@ -241,6 +260,30 @@ impl Memo {
             .get_or_make(&slug.to_string(), key, self.generation, parse)
     }
 
+    /// The inverted index kept by the last build, if any (taken: a build patches it in place).
+    pub fn take_search_index(&self) -> Option<Arc<crate::search::inverted::Inverted>> {
+        self.search_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Keep an inverted index for the next build.
+    pub fn keep_search_index(&self, index: Arc<crate::search::inverted::Inverted>) {
+        *self.search_index.lock().unwrap_or_else(|e| e.into_inner()) = Some(index);
+    }
+
+    /// The result files of a search document, by URL and the hash of its title, URL and chunks.
+    pub fn search_doc_files(
+        &self,
+        url: &str,
+        key: u64,
+        make: impl FnOnce() -> Vec<Arc<SharedText>>,
+    ) -> Arc<Vec<Arc<SharedText>>> {
+        self.search_docs
+            .get_or_insert(&url.to_string(), key, self.generation, make)
+    }
+
     /// A parsed dataset, by id and the hash of its CSV and metadata files.
     pub fn dataset(
         &self,
@@ -254,13 +297,8 @@ impl Memo {
 
     /// A formatted citation, by the hash of the CSL item, style and language.
     pub fn citation(&self, key: u64, format: impl FnOnce() -> String) -> Arc<String> {
-        let made: std::result::Result<_, std::convert::Infallible> =
-            self.citations
-                .get_or_make(&key, key, self.generation, || Ok(format()));
-        match made {
-            Ok(v) => v,
-            Err(never) => match never {},
-        }
+        self.citations
+            .get_or_insert(&key, key, self.generation, format)
     }
 
     /// A rendered page, by output path and the hash of its template and context.
@@ -269,22 +307,24 @@ impl Memo {
         path: &str,
         key: u64,
         render: impl FnOnce() -> Result<String>,
-    ) -> Result<Arc<String>> {
+    ) -> Result<Arc<SharedText>> {
         self.pages
-            .get_or_make(&path.to_string(), key, self.generation, render)
+            .get_or_make(&path.to_string(), key, self.generation, || {
+                render().map(SharedText::new)
+            })
     }
 
     /// A page rendered before from inputs that hash to `key`: for pages whose context is costly
     /// and whose inputs are few and known (article pages), so that an unchanged page costs a
     /// hash instead of a context. The context hash of [`Memo::page`] stays the safety net for
     /// every other page.
-    pub fn page_by_inputs(&self, path: &str, key: u64) -> Option<Arc<String>> {
+    pub fn page_by_inputs(&self, path: &str, key: u64) -> Option<Arc<SharedText>> {
         self.pages_by_inputs
             .get(&path.to_string(), key, self.generation)
     }
 
     /// Remember the page rendered from inputs that hash to `key`.
-    pub fn remember_page_by_inputs(&self, path: &str, key: u64, html: Arc<String>) {
+    pub fn remember_page_by_inputs(&self, path: &str, key: u64, html: Arc<SharedText>) {
         self.pages_by_inputs
             .put(path.to_string(), key, self.generation, html);
     }
@@ -348,6 +388,7 @@ impl Session {
         self.memo.citations.take_counts();
         let (datasets_parsed, _) = self.memo.datasets.take_counts();
         let (articles_parsed, _) = self.memo.articles.take_counts();
+        self.memo.search_docs.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
         self.memo.docs.prune(self.memo.generation);
@@ -357,6 +398,7 @@ impl Session {
         self.memo.citations.prune(self.memo.generation);
         self.memo.datasets.prune(self.memo.generation);
         self.memo.articles.prune(self.memo.generation);
+        self.memo.search_docs.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;

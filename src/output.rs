@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -29,8 +30,61 @@ pub struct SiteFiles {
 #[derive(Debug)]
 enum Body {
     Memory(Vec<u8>),
+    /// A rendered page, shared with serve's page cache rather than copied out of it.
+    Shared(Arc<SharedText>),
     /// Already written into the staging directory.
     Staged,
+}
+
+impl Body {
+    fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Memory(b) => Some(b),
+            Body::Shared(t) => Some(t.text.as_bytes()),
+            Body::Staged => None,
+        }
+    }
+
+    /// The hash that [`SiteFiles::sync_into`] compares; a shared page's is computed once for
+    /// all the rebuilds that reuse it.
+    fn hash(&self) -> Option<u64> {
+        match self {
+            Body::Memory(b) => Some(crate::incremental::hash_of(&b.as_slice())),
+            Body::Shared(t) => Some(t.hash()),
+            Body::Staged => None,
+        }
+    }
+}
+
+/// A rendered page that serve keeps between rebuilds and the output holds at the same time:
+/// at 10,000 articles the pages are 500 MB, too much to copy on every rebuild, and hashing
+/// them again to find the changed ones would cost as much.
+#[derive(Debug)]
+pub struct SharedText {
+    text: String,
+    hash: OnceLock<u64>,
+}
+
+impl SharedText {
+    /// A page's HTML (its hash is computed when first needed).
+    pub fn new(text: String) -> SharedText {
+        SharedText {
+            text,
+            hash: OnceLock::new(),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The hash of its bytes (the same as of a [`Body::Memory`] holding them).
+    fn hash(&self) -> u64 {
+        *self
+            .hash
+            .get_or_init(|| crate::incremental::hash_of(&self.text.as_bytes()))
+    }
 }
 
 impl SiteFiles {
@@ -68,6 +122,15 @@ impl SiteFiles {
     /// Record a file that a worker has already written into [`SiteFiles::staging_dir`].
     pub fn add_staged(&mut self, path: impl Into<String>) {
         self.files.insert(path.into(), Body::Staged);
+    }
+
+    /// Add a page shared with serve's cache (in a staged set, written at once like [`Self::add`]).
+    pub fn add_shared(&mut self, path: impl Into<String>, text: Arc<SharedText>) {
+        if self.staging.is_some() {
+            let text = Arc::try_unwrap(text).map_or_else(|t| t.text.clone(), |t| t.text);
+            return self.add(path, text);
+        }
+        self.files.insert(path.into(), Body::Shared(text));
     }
 
     /// Add a file; a later file at the same path replaces the earlier one. In a staged set the
@@ -113,10 +176,7 @@ impl SiteFiles {
 
     /// A file's bytes (`None` for a file already written to a staging directory).
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        match self.files.get(path) {
-            Some(Body::Memory(b)) => Some(b),
-            _ => None,
-        }
+        self.files.get(path).and_then(Body::bytes)
     }
 
     /// Number of files.
@@ -136,10 +196,9 @@ impl SiteFiles {
 
     /// Iterate over the (path, bytes) held in memory, in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().filter_map(|(k, v)| match v {
-            Body::Memory(b) => Some((k.as_str(), b.as_slice())),
-            _ => None,
-        })
+        self.files
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.bytes()?)))
     }
 
     /// Write every file into `out`, atomically replacing its previous content.
@@ -178,10 +237,11 @@ impl SiteFiles {
         written: &mut HashMap<String, u64>,
     ) -> Result<(usize, usize)> {
         let hashes: HashMap<String, u64> = self
+            .files
             .iter()
             .collect::<Vec<_>>()
             .par_iter()
-            .map(|(p, b)| (p.to_string(), crate::incremental::hash_of(b)))
+            .filter_map(|(p, b)| Some((p.to_string(), b.hash()?)))
             .collect();
         if written.is_empty() || !out.is_dir() {
             let n = hashes.len();

@@ -16,7 +16,7 @@ use crate::content::{Article, Page};
 use crate::error::{Diagnostics, Result};
 use crate::i18n::Lang;
 use crate::markdown::escape_text;
-use crate::output::SiteFiles;
+use crate::output::{SharedText, SiteFiles};
 use crate::render::json_for_script;
 use crate::site::{timed, Project, RenderedDoc};
 use crate::tables::Computed;
@@ -75,7 +75,7 @@ enum Work {
     /// Render the page; with `inputs`, remember the HTML under that hash of its inputs.
     Render { job: PageJob, inputs: Option<u64> },
     /// Write this HTML, rendered before from the same inputs.
-    Reuse { path: String, html: Arc<String> },
+    Reuse { path: String, html: Arc<SharedText> },
 }
 
 impl From<(String, &'static str, Context)> for PageJob {
@@ -131,7 +131,7 @@ fn render_pages(
     jobs: Vec<Job<'_>>,
     stage: Option<&Path>,
     memo: Option<&crate::incremental::Memo>,
-) -> Vec<(String, Result<Option<String>>)> {
+) -> Vec<(String, Result<Option<Arc<SharedText>>>)> {
     timed("  page contexts and templates", || {
         jobs.into_par_iter()
             .flat_map_iter(|job| job())
@@ -148,10 +148,9 @@ fn render_pages(
                 };
                 let kept = match (&stage, html) {
                     (Some(dir), Ok(h)) => {
-                        SiteFiles::write_file(dir, &path, h.as_bytes()).map(|()| None)
+                        SiteFiles::write_file(dir, &path, h.as_str().as_bytes()).map(|()| None)
                     }
-                    // Without a memo the page is ours alone: take it rather than copy it.
-                    (None, Ok(h)) => Ok(Some(Arc::try_unwrap(h).unwrap_or_else(|h| (*h).clone()))),
+                    (None, Ok(h)) => Ok(Some(h)),
                     (_, Err(e)) => Err(e),
                 };
                 (path, kept)
@@ -165,7 +164,7 @@ fn render_page(
     p: &Project,
     j: &PageJob,
     memo: Option<&crate::incremental::Memo>,
-) -> Result<Arc<String>> {
+) -> Result<Arc<SharedText>> {
     let render = || p.theme.render(j.template, &j.ctx);
     match (memo, j.ctx.key()) {
         (Some(m), Some(k)) => m.page(
@@ -173,7 +172,7 @@ fn render_page(
             crate::incremental::hash_of(&(p.theme.fingerprint, j.template, k)),
             render,
         ),
-        _ => render().map(Arc::new),
+        _ => render().map(|h| Arc::new(SharedText::new(h))),
     }
 }
 
@@ -229,7 +228,7 @@ pub fn render_site(
     let mut diags = Diagnostics::default();
     for (path, html) in rendered {
         match diags.collect(html)? {
-            Some(Some(h)) => files.add(path, h),
+            Some(Some(h)) => files.add_shared(path, h),
             Some(None) => files.add_staged(path),
             None => {}
         }

@@ -142,14 +142,34 @@ pub struct Inverted {
     norms: Vec<[u8; 4]>,
     totals: [u64; 4],
     n_docs: u64,
+    /// What each document contributed, by position in the corpus (kept by serve only, see
+    /// [`Inverted::build`]).
+    sources: Vec<Source>,
+    /// How many documents a patched index had replaced (`None`: built from scratch).
+    patched: Option<usize>,
+}
+
+/// A document as indexed: its id, URL and terms.
+struct Source {
+    id: u32,
+    url: String,
+    terms: Arc<DocTerms>,
 }
 
 impl Inverted {
-    /// Index `corpus`; with a memo, documents analysed by an earlier build with the same text
-    /// are not analysed again.
-    pub fn build(corpus: &Corpus, memo: Option<&crate::incremental::Memo>) -> Inverted {
-        let terms_of = |d: &SearchDoc| match memo {
-            Some(m) => {
+    /// Index `corpus`. With a memo (serve), documents analysed by an earlier build with the same
+    /// text are not analysed again, and when the corpus has the same documents (ids and URLs)
+    /// as the index the memo kept, that index is patched: only the documents whose terms
+    /// changed are taken out and put back. Postings stay sorted by document, so the result
+    /// equals a fresh build's.
+    pub fn build(corpus: &Corpus, memo: Option<&crate::incremental::Memo>) -> Arc<Inverted> {
+        let Some(m) = memo else {
+            return Arc::new(Self::fresh(corpus));
+        };
+        let terms: Vec<Arc<DocTerms>> = corpus
+            .docs
+            .par_iter()
+            .map(|d| {
                 let key = crate::incremental::hash_of(&(
                     &d.title,
                     &d.keywords,
@@ -158,14 +178,60 @@ impl Inverted {
                     d.lang,
                 ));
                 m.terms(&d.url, key, || DocTerms::of(d))
-            }
-            None => Arc::new(DocTerms::of(d)),
+            })
+            .collect();
+        let same_docs = |inv: &Inverted| {
+            inv.sources.len() == corpus.docs.len()
+                && inv
+                    .sources
+                    .iter()
+                    .zip(&corpus.docs)
+                    .all(|(s, d)| s.id == d.id && s.url == d.url)
         };
+        let kept = m
+            .take_search_index()
+            .and_then(|a| Arc::try_unwrap(a).ok())
+            .filter(same_docs);
+        let inv = match kept {
+            Some(mut inv) => {
+                let mut replaced = 0;
+                for (source, t) in inv.sources.iter_mut().zip(&terms) {
+                    if !Arc::ptr_eq(&source.terms, t) {
+                        replaced += 1;
+                        let old = std::mem::replace(&mut source.terms, t.clone());
+                        replace_doc(&mut inv.postings, &mut inv.totals, source.id, &old, t);
+                        inv.norms[source.id as usize] =
+                            t.lengths.map(FieldNormReader::fieldnorm_to_id);
+                    }
+                }
+                inv.patched = Some(replaced);
+                inv
+            }
+            None => {
+                let mut inv = Inverted::default();
+                for (d, t) in corpus.docs.iter().zip(&terms) {
+                    inv.add(d.id, t);
+                    inv.sources.push(Source {
+                        id: d.id,
+                        url: d.url.clone(),
+                        terms: t.clone(),
+                    });
+                }
+                inv
+            }
+        };
+        let inv = Arc::new(inv);
+        m.keep_search_index(inv.clone());
+        inv
+    }
+
+    /// Index `corpus` from scratch, analysing a batch of documents at a time on every core so
+    /// that few analysed documents wait in memory; they are then added in id order, which keeps
+    /// every key's postings sorted.
+    fn fresh(corpus: &Corpus) -> Inverted {
         let mut inv = Inverted::default();
-        // Analysis runs on every core, a batch at a time so that few analysed documents wait in
-        // memory; they are then added in id order, which keeps every key's postings sorted.
         for batch in corpus.docs.chunks(256) {
-            let terms: Vec<Arc<DocTerms>> = batch.par_iter().map(terms_of).collect();
+            let terms: Vec<DocTerms> = batch.par_iter().map(DocTerms::of).collect();
             for (d, t) in batch.iter().zip(terms) {
                 inv.add(d.id, &t);
             }
@@ -196,6 +262,12 @@ impl Inverted {
                 }
             }
         }
+    }
+
+    /// How many documents this index replaced in the one an earlier build kept, or `None` if it
+    /// was built from scratch.
+    pub fn patched(&self) -> Option<usize> {
+        self.patched
     }
 
     /// Number of documents.
@@ -235,6 +307,42 @@ impl Inverted {
             idf: idf(self.n_docs, df),
             postings,
         })
+    }
+}
+
+/// Swap one document's terms in the postings and field-length totals (its place in every key's
+/// postings, sorted by document, is found by binary search).
+fn replace_doc(
+    postings: &mut HashMap<Box<str>, Vec<Entry>>,
+    totals: &mut [u64; 4],
+    doc: u32,
+    old: &DocTerms,
+    new: &DocTerms,
+) {
+    for k in &old.keys {
+        if let Some(list) = postings.get_mut(&k.key) {
+            if let Ok(i) = list.binary_search_by_key(&doc, |e| e.doc) {
+                list.remove(i);
+            }
+            if list.is_empty() {
+                postings.remove(&k.key);
+            }
+        }
+    }
+    for k in &new.keys {
+        let entry = Entry {
+            doc,
+            tf: k.tf,
+            chunk: k.chunk,
+        };
+        let list = postings.entry(k.key.clone()).or_default();
+        match list.binary_search_by_key(&doc, |e| e.doc) {
+            Ok(i) => list[i] = entry,
+            Err(i) => list.insert(i, entry),
+        }
+    }
+    for (total, (o, n)) in totals.iter_mut().zip(old.lengths.iter().zip(new.lengths)) {
+        *total = *total - u64::from(*o) + u64::from(n);
     }
 }
 
@@ -333,6 +441,42 @@ mod tests {
             .collect();
         assert!(postings.iter().any(|p| p.chunk > 1));
         assert!(postings.iter().any(|p| p.impact > 1000));
+    }
+
+    /// Everything the export reads, for comparing two indexes.
+    fn contents(inv: &Inverted) -> Vec<(String, KeyEntry)> {
+        inv.keys()
+            .into_iter()
+            .map(|k| (k.to_string(), inv.key_entry(k).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_patched_index_equals_a_fresh_one() {
+        let memo = crate::incremental::Memo::new();
+        let mut c = corpus();
+        let first = Inverted::build(&c, Some(&memo));
+        assert_eq!(first.patched(), None);
+        assert_eq!(contents(&first), contents(&Inverted::fresh(&c)));
+        drop(first);
+        // a body, a title and keywords change; one document loses its whole body (keys vanish)
+        c.docs[0].chunks[1] = "Meritocracy returned; the akimat budget grew.".into();
+        c.docs[3].title = "Budget transparency and reform".into();
+        c.docs[4].keywords.clear();
+        c.docs[2].chunks.clear();
+        let patched = Inverted::build(&c, Some(&memo));
+        assert_eq!(patched.patched(), Some(4));
+        let fresh = Inverted::fresh(&c);
+        assert_eq!(contents(&patched), contents(&fresh));
+        assert_eq!(patched.n_docs(), fresh.n_docs());
+        assert!(contents(&patched).iter().any(|(k, _)| k == "akimat"));
+        assert!(!contents(&patched).iter().any(|(k, _)| k == "qyzmet"));
+        drop(patched);
+        // a document renumbered (an article added before it): built from scratch
+        c.docs[4].id = 6;
+        let rebuilt = Inverted::build(&c, Some(&memo));
+        assert_eq!(rebuilt.patched(), None);
+        assert_eq!(contents(&rebuilt), contents(&Inverted::fresh(&c)));
     }
 
     #[test]
