@@ -382,7 +382,7 @@ impl<'a> SiteRender<'a> {
 
     fn jobs_for_lang<'r>(&'r self, lang: Lang, jobs: &mut Vec<Job<'r>>) {
         jobs.push(Box::new(move || vec![self.home_job(lang).into()]));
-        jobs.push(Box::new(move || vec![self.article_list_job(lang).into()]));
+        jobs.push(Box::new(move || vec![self.article_list_work(lang)]));
         for a in &self.p.content.articles {
             jobs.push(Box::new(move || vec![self.article_work(lang, a)]));
         }
@@ -553,6 +553,17 @@ impl<'a> SiteRender<'a> {
             template: "home.html",
             ctx,
         }
+    }
+
+    /// The list of all articles: it reads their cards only, so a body edit reuses it.
+    fn article_list_work(&self, lang: Lang) -> Work {
+        let inputs: Option<Vec<_>> = self.reuse.as_ref().map(|r| {
+            self.sorted_articles()
+                .iter()
+                .map(|a| r.cards.get(a.slug.as_str()))
+                .collect()
+        });
+        self.reusable(lang, "articles/", inputs, || self.article_list_job(lang))
     }
 
     fn article_list_job(&self, lang: Lang) -> PageJob {

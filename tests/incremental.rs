@@ -269,8 +269,8 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(first.pages_reused, 0, "{first:?}");
     let files = snapshot(&out).len();
     assert_eq!(first.written, files);
-    // Two articles in three languages: every article page and every taxonomy term page is
-    // reused without its context.
+    // Two articles in three languages: every article page, every taxonomy term page and the
+    // lists of articles are reused without their context.
     let article_pages = snapshot(&out)
         .keys()
         .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
@@ -278,6 +278,12 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(article_pages, 6);
     let term_pages = snapshot(&out).keys().filter(|k| is_term_page(k)).count();
     assert!(term_pages >= 20, "{term_pages}");
+    // and the list of all articles, in each language
+    let list_pages = snapshot(&out)
+        .keys()
+        .filter(|k| k.ends_with("articles/index.html"))
+        .count();
+    assert_eq!(list_pages, 3);
 
     let datasets = std::fs::read_dir(root.join("data"))
         .unwrap()
@@ -300,7 +306,11 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         ),
         (0, 0, 0, 0, 0)
     );
-    assert_eq!(again.pages_reused, article_pages + term_pages, "{again:?}");
+    assert_eq!(
+        again.pages_reused,
+        article_pages + term_pages + list_pages,
+        "{again:?}"
+    );
 
     let before = snapshot(&out);
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
@@ -312,7 +322,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     // nor is any term page (a body edit changes no article card).
     assert_eq!(
         edited.pages_reused,
-        article_pages + term_pages - 3,
+        article_pages + term_pages + list_pages - 3,
         "{edited:?}"
     );
     // The article's page in English and the bibliography pages (which carry the knowledge
@@ -371,13 +381,17 @@ fn a_csv_edit_parses_that_dataset_only() {
         .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
         .count();
     let term_pages = files.keys().filter(|k| is_term_page(k)).count();
+    let list_pages = files
+        .keys()
+        .filter(|k| k.ends_with("articles/index.html"))
+        .count();
     // Another input changes: the dataset is not parsed again and its row pages are reused.
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
     assert_eq!(
         edited.pages_reused,
-        article_pages - 3 + term_pages + row_pages,
+        article_pages - 3 + term_pages + list_pages + row_pages,
         "{edited:?}"
     );
     // Its CSV changes (the last row, on the third page of rows): it is parsed again, and the
