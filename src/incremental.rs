@@ -8,6 +8,10 @@
 //! - formatted citations (hayagriva), by the hash of the CSL item, style and language;
 //! - the search analysis (normalising, stemming, folding) of each search document, as counts;
 //! - parsed datasets (CSV and metadata parsed, column summaries), by the hash of their files;
+//! - parsed articles, by the stamps of their files (size, inode, modification and change times;
+//!   a file changed less than two seconds ago is read again, git's "racy clean" rule);
+//! - each search document's result files and the inverted index itself, which the next build
+//!   patches with the documents that changed instead of merging every document again;
 //! - the output: a file whose bytes did not change is not written again, a file that a build no
 //!   longer produces is removed.
 //!

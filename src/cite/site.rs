@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::render::PageContext as Context;
 use serde_json::{json, Value};
@@ -27,7 +28,7 @@ use super::{export, plain_text, Style};
 use crate::content::Article;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::output::SiteFiles;
+use crate::output::{SharedText, SiteFiles};
 use crate::pages::SiteRender;
 use crate::site::{style_for, Project};
 use crate::tables::DatasetEntry;
@@ -855,35 +856,56 @@ impl<'m> SiteCite<'m> {
 
     // ---- Files ------------------------------------------------------------------------------
 
-    fn add_files(files: &mut SiteFiles, dir: &str, item: &Value, bib: Option<String>) {
+    /// The text of `cite.bib`, `cite.ris` and `cite.json` for a CSL item.
+    fn cite_texts(item: &Value, bib: Option<String>) -> [Arc<SharedText>; 3] {
         let bib = bib.unwrap_or_else(|| export::bibtex_of_csl(item));
-        files.add(format!("{dir}cite.bib"), bib);
-        files.add(format!("{dir}cite.ris"), export::ris_of_csl(item));
-        files.add(
-            format!("{dir}cite.json"),
+        [
+            bib,
+            export::ris_of_csl(item),
             export::csl_json(std::slice::from_ref(item)),
-        );
+        ]
+        .map(|t| Arc::new(SharedText::new(t)))
+    }
+
+    fn add_files(files: &mut SiteFiles, dir: &str, texts: &[Arc<SharedText>; 3]) {
+        for (name, text) in ["cite.bib", "cite.ris", "cite.json"].iter().zip(texts) {
+            files.add_shared(format!("{dir}{name}"), text.clone());
+        }
     }
 
     /// `cite.bib`, `cite.ris` and `cite.json` for every article (its source), dataset and
-    /// computed table, and for the knowledge base at the site root.
+    /// computed table, and for the knowledge base at the site root. An article's files are
+    /// those of its source, made once per source and shared by the articles summarising it.
     pub fn write_files(&self, p: &Project, tables: &[TableRef], files: &mut SiteFiles) {
+        let mut by_source: HashMap<&str, Option<[Arc<SharedText>; 3]>> = HashMap::new();
         for a in &p.content.articles {
-            if let Some(item) = p.bibliography.csl_item(&a.meta.cite_key) {
-                let dir = format!("articles/{}/", a.slug);
-                Self::add_files(files, &dir, &item, p.bibliography.bibtex(&a.meta.cite_key));
+            let key = a.meta.cite_key.as_str();
+            let texts = by_source.entry(key).or_insert_with(|| {
+                let item = p.bibliography.csl_item(key)?;
+                Some(Self::cite_texts(&item, p.bibliography.bibtex(key)))
+            });
+            if let Some(texts) = texts {
+                Self::add_files(files, &format!("articles/{}/", a.slug), texts);
             }
         }
         for (id, e) in p.datasets.iter() {
             let item = self.dataset_item(p, id, e);
-            Self::add_files(files, &format!("datasets/{id}/"), &item, None);
+            Self::add_files(
+                files,
+                &format!("datasets/{id}/"),
+                &Self::cite_texts(&item, None),
+            );
         }
         for tr in tables {
             let item = self.table_item(p, Lang::En, tr, &tr.caption);
-            Self::add_files(files, &format!("tables/{}/", tr.id), &item, None);
+            Self::add_files(
+                files,
+                &format!("tables/{}/", tr.id),
+                &Self::cite_texts(&item, None),
+            );
         }
         let kb = self.kb_item(p, Lang::En);
-        Self::add_files(files, "", &kb, None);
+        Self::add_files(files, "", &Self::cite_texts(&kb, None));
     }
 }
 
