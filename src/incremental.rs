@@ -203,6 +203,10 @@ pub struct Memo {
     search_docs: Cache<String, Vec<Arc<SharedText>>>,
     /// Parsed articles, by slug and the stamps of their files ([`file_stamp`]).
     articles: Cache<String, crate::content::Article>,
+    /// Raw files (datasets' CSVs), by path and stamp.
+    files: Cache<PathBuf, SharedText>,
+    /// The search chunks of an article version, by document path and its text's hash.
+    chunks: Cache<PathBuf, crate::search::Chunks>,
 }
 
 impl Memo {
@@ -217,6 +221,8 @@ impl Memo {
             citations: Cache::new(),
             datasets: Cache::new(),
             articles: Cache::new(),
+            files: Cache::new(),
+            chunks: Cache::new(),
             search_docs: Cache::new(),
             search_index: Mutex::new(None),
         }
@@ -250,6 +256,32 @@ impl Memo {
     /// The stamp of a file (see [`file_stamp`]): `None` means "read it".
     pub fn file_stamp(&self, path: &Path) -> Option<u64> {
         file_stamp(path, self.settled)
+    }
+
+    /// A file's bytes, read again only when its stamp changed (or could not be trusted).
+    pub fn file<E>(
+        &self,
+        path: &Path,
+        read: impl FnOnce(&Path) -> std::result::Result<SharedText, E>,
+    ) -> std::result::Result<Arc<SharedText>, E> {
+        match self.file_stamp(path) {
+            Some(stamp) => {
+                self.files
+                    .get_or_make(&path.to_path_buf(), stamp, self.generation, || read(path))
+            }
+            None => read(path).map(Arc::new),
+        }
+    }
+
+    /// The search chunks of a document, by path and the hash of its description and body.
+    pub fn chunks(
+        &self,
+        path: &Path,
+        key: u64,
+        make: impl FnOnce() -> crate::search::Chunks,
+    ) -> Arc<crate::search::Chunks> {
+        self.chunks
+            .get_or_insert(&path.to_path_buf(), key, self.generation, make)
     }
 
     /// A parsed article, by slug and the hash of its files' stamps (and of the configuration
@@ -403,6 +435,8 @@ impl Session {
         self.memo.datasets.prune(self.memo.generation);
         self.memo.articles.prune(self.memo.generation);
         self.memo.search_docs.prune(self.memo.generation);
+        self.memo.files.prune(self.memo.generation);
+        self.memo.chunks.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;

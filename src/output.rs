@@ -40,7 +40,7 @@ impl Body {
     fn bytes(&self) -> Option<&[u8]> {
         match self {
             Body::Memory(b) => Some(b),
-            Body::Shared(t) => Some(t.text.as_bytes()),
+            Body::Shared(t) => Some(&t.bytes),
             Body::Staged => None,
         }
     }
@@ -56,34 +56,39 @@ impl Body {
     }
 }
 
-/// A rendered page that serve keeps between rebuilds and the output holds at the same time:
-/// at 10,000 articles the pages are 500 MB, too much to copy on every rebuild, and hashing
-/// them again to find the changed ones would cost as much.
+/// A file that serve keeps between rebuilds and the output holds at the same time (a rendered
+/// page, a dataset's CSV): at 10,000 articles the pages are 500 MB, too much to copy on every
+/// rebuild, and hashing them again to find the changed ones would cost as much.
 #[derive(Debug)]
 pub struct SharedText {
-    text: String,
+    bytes: Vec<u8>,
     hash: OnceLock<u64>,
 }
 
 impl SharedText {
     /// A page's HTML (its hash is computed when first needed).
     pub fn new(text: String) -> SharedText {
+        SharedText::from_bytes(text.into_bytes())
+    }
+
+    /// A file's bytes in whatever encoding they were committed in (a CSV may be windows-1251).
+    pub fn from_bytes(bytes: Vec<u8>) -> SharedText {
         SharedText {
-            text,
+            bytes,
             hash: OnceLock::new(),
         }
     }
 
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.text
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The hash of its bytes (the same as of a [`Body::Memory`] holding them).
-    fn hash(&self) -> u64 {
+    pub fn hash(&self) -> u64 {
         *self
             .hash
-            .get_or_init(|| crate::incremental::hash_of(&self.text.as_bytes()))
+            .get_or_init(|| crate::incremental::hash_of(&self.bytes.as_slice()))
     }
 }
 
@@ -127,7 +132,7 @@ impl SiteFiles {
     /// Add a page shared with serve's cache (in a staged set, written at once like [`Self::add`]).
     pub fn add_shared(&mut self, path: impl Into<String>, text: Arc<SharedText>) {
         if self.staging.is_some() {
-            let text = Arc::try_unwrap(text).map_or_else(|t| t.text.clone(), |t| t.text);
+            let text = Arc::try_unwrap(text).map_or_else(|t| t.bytes.clone(), |t| t.bytes);
             return self.add(path, text);
         }
         self.files.insert(path.into(), Body::Shared(text));

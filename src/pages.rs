@@ -148,7 +148,7 @@ fn render_pages(
                 };
                 let kept = match (&stage, html) {
                     (Some(dir), Ok(h)) => {
-                        SiteFiles::write_file(dir, &path, h.as_str().as_bytes()).map(|()| None)
+                        SiteFiles::write_file(dir, &path, h.as_bytes()).map(|()| None)
                     }
                     (None, Ok(h)) => Ok(Some(h)),
                     (_, Err(e)) => Err(e),

@@ -129,9 +129,11 @@ fn spawn_watcher(
     let _ = watcher.watch(&root.join("site.toml"), RecursiveMode::NonRecursive);
     std::thread::spawn(move || {
         let _keep = watcher;
-        // Debounce: after the first event, wait until 150 ms pass without another.
+        // Debounce: after the first event, wait until 50 ms pass without another. An editor's
+        // save is a burst of events within a few milliseconds; a rebuild that starts too early
+        // is only followed by another (every rebuild reads all its inputs), never left stale.
         while rx.recv().is_ok() {
-            while rx.recv_timeout(Duration::from_millis(150)).is_ok() {}
+            while rx.recv_timeout(Duration::from_millis(50)).is_ok() {}
             rebuild(&mut session, &shared, quiet);
         }
     });

@@ -234,6 +234,9 @@ pub struct RenderedDoc {
     pub body: Rendered,
     /// The page's reference list (key, HTML).
     pub references: Vec<(String, String)>,
+    /// The hash of `body.plain`, computed once: what is derived from the text (search chunks)
+    /// is keyed by it without hashing the text on every rebuild.
+    pub plain_hash: u64,
 }
 
 /// Citation marker: a private-use character pair that Markdown never produces.
@@ -309,6 +312,7 @@ pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<Re
     body.plain.shrink_to_fit();
     body.toc.shrink_to_fit();
     Ok(RenderedDoc {
+        plain_hash: hash_of(&body.plain),
         body,
         references: formatted.references,
     })

@@ -120,7 +120,7 @@ pub fn open_index(root: &Path) -> Result<Index> {
     let project = crate::site::load(&opts)?;
     let computed = crate::site::compute(&project)?;
     let docs = crate::site::render_docs(&project, &computed, None)?;
-    let corpus = super::corpus(&project, &computed, &docs);
+    let corpus = super::corpus(&project, &computed, &docs, None);
     let tmp = cache.join(format!("{key}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let built = Index::build(&corpus, Some(&tmp)).and_then(|ix| {

@@ -261,7 +261,9 @@ pub fn write_site(
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<()> {
     let start = std::time::Instant::now();
-    let corpus = crate::site::timed("    search corpus", || super::corpus(p, computed, docs));
+    let corpus = crate::site::timed("    search corpus", || {
+        super::corpus(p, computed, docs, memo)
+    });
     let index = crate::site::timed("    search analysis and inverted index", || {
         Inverted::build(&corpus, memo)
     });

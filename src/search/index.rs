@@ -260,7 +260,7 @@ impl Index {
             if store {
                 doc.add_text(url_f, &d.url);
                 doc.add_text(title_f, &d.title);
-                for c in &d.chunks {
+                for c in d.chunks.iter() {
                     doc.add_text(chunk_f, c);
                 }
             }

@@ -363,7 +363,9 @@ mod tests {
             title: title.into(),
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             authors: vec!["Aigerim Bekova".into(), "Айгерім Бекова".into()],
-            chunks: chunks.iter().map(|s| s.to_string()).collect(),
+            chunks: Arc::new(crate::search::Chunks::new(
+                chunks.iter().map(|s| s.to_string()).collect(),
+            )),
         }
     }
 
@@ -460,10 +462,12 @@ mod tests {
         assert_eq!(contents(&first), contents(&Inverted::fresh(&c)));
         drop(first);
         // a body, a title and keywords change; one document loses its whole body (keys vanish)
-        c.docs[0].chunks[1] = "Meritocracy returned; the akimat budget grew.".into();
+        let mut body = c.docs[0].chunks.to_vec();
+        body[1] = "Meritocracy returned; the akimat budget grew.".into();
+        c.docs[0].chunks = Arc::new(crate::search::Chunks::new(body));
         c.docs[3].title = "Budget transparency and reform".into();
         c.docs[4].keywords.clear();
-        c.docs[2].chunks.clear();
+        c.docs[2].chunks = Arc::new(crate::search::Chunks::new(Vec::new()));
         let patched = Inverted::build(&c, Some(&memo));
         assert_eq!(patched.patched(), Some(4));
         let fresh = Inverted::fresh(&c);

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -116,7 +117,42 @@ pub struct SearchDoc {
     /// Author names (romanised and as printed).
     pub authors: Vec<String>,
     /// The body, in chunks of about [`CHUNK_CHARS`] characters (excerpts come from one chunk).
-    pub chunks: Vec<String>,
+    pub chunks: Arc<Chunks>,
+}
+
+/// A document's text in chunks, with the hash of that text computed once: serve keys a
+/// document's analysis and result files by it, and hashing 30,000 bodies on every rebuild cost
+/// more than the rest of keying them. `Hash` writes only that hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunks {
+    texts: Vec<String>,
+    hash: u64,
+}
+
+impl Chunks {
+    /// Chunks of the given texts.
+    pub fn new(texts: Vec<String>) -> Chunks {
+        let hash = crate::incremental::hash_of(&texts);
+        Chunks { texts, hash }
+    }
+
+    /// [`chunk_text`]'s chunks of `text`.
+    pub fn of(text: &str) -> Chunks {
+        Chunks::new(chunk_text(text))
+    }
+}
+
+impl std::ops::Deref for Chunks {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.texts
+    }
+}
+
+impl std::hash::Hash for Chunks {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 /// Facet values of a group (shared by its language versions).
@@ -284,6 +320,7 @@ fn article_docs(
     langs: &[Lang],
     group: u32,
     a: &crate::content::Article,
+    memo: Option<&crate::incremental::Memo>,
 ) -> Vec<SearchDoc> {
     let mut out = Vec::new();
     let source_lang = Lang::parse(&a.meta.source_lang).filter(|l| a.versions.contains_key(l));
@@ -307,7 +344,18 @@ fn article_docs(
                 authors.push(x.original.clone());
             }
         }
-        let body = docs.get(&v.doc.path).map_or("", |d| d.body.plain.as_str());
+        let rendered = docs.get(&v.doc.path);
+        let body = rendered.map_or("", |d| d.body.plain.as_str());
+        let chunk = || Chunks::of(&format!("{}\n{}", v.description, body));
+        // The chunks of an unchanged description and body are those of the last rebuild.
+        let chunks = match (memo, rendered) {
+            (Some(m), Some(d)) => m.chunks(
+                &v.doc.path,
+                crate::incremental::hash_of(&(&v.description, d.plain_hash)),
+                chunk,
+            ),
+            _ => Arc::new(chunk()),
+        };
         out.push(SearchDoc {
             id: group * 3 + lang_index(lang),
             group,
@@ -317,17 +365,19 @@ fn article_docs(
             title: v.title.clone(),
             keywords,
             authors,
-            chunks: chunk_text(&format!("{}\n{}", v.description, body)),
+            chunks,
         });
     }
     out
 }
 
-/// Collect what is searchable from a built project.
+/// Collect what is searchable from a built project (with a memo, serve's, reusing the chunks of
+/// unchanged articles).
 pub fn corpus(
     p: &Project,
     computed: &Computed,
     docs: &BTreeMap<PathBuf, std::sync::Arc<RenderedDoc>>,
+    memo: Option<&crate::incremental::Memo>,
 ) -> Corpus {
     let langs = p.config.langs();
     let mut c = Corpus::default();
@@ -360,7 +410,7 @@ pub fn corpus(
         .enumerate()
         .map(|(group, a)| {
             let group = group as u32;
-            let docs = article_docs(p, docs, &langs, group, a);
+            let docs = article_docs(p, docs, &langs, group, a, memo);
             (docs, article_facets(a))
         })
         .collect();
@@ -370,13 +420,17 @@ pub fn corpus(
     }
     let mut group = c.groups.len() as u32;
     c.articles = group;
-    let article_by_key = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
-    let article_by_page = |page: &str| {
-        p.content
-            .articles
-            .iter()
-            .find(|a| page == format!("articles/{}/", a.slug))
-    };
+    // Maps, not scans: 117 tables times 10,000 articles was a quadratic step. The first article
+    // of a source wins, as a scan would find it.
+    let mut by_key: std::collections::HashMap<&str, &crate::content::Article> =
+        std::collections::HashMap::new();
+    let mut by_page = std::collections::HashMap::new();
+    for a in &p.content.articles {
+        by_key.entry(a.meta.cite_key.as_str()).or_insert(a);
+        by_page.insert(format!("articles/{}/", a.slug), a);
+    }
+    let article_by_key = |key: &str| by_key.get(key).copied();
+    let article_by_page = |page: &str| by_page.get(page).copied();
     for (id, e) in p.datasets.iter() {
         let m = &e.data.meta;
         for &lang in &langs {
@@ -398,10 +452,10 @@ pub fn corpus(
                 title: m.title.clone(),
                 keywords,
                 authors: Vec::new(),
-                chunks: chunk_text(&format!(
+                chunks: Arc::new(Chunks::of(&format!(
                     "{}\n{}\n{}",
                     m.description, m.source_table, m.notes
-                )),
+                ))),
             });
         }
         c.groups.push(
@@ -438,7 +492,7 @@ pub fn corpus(
                 title: caption.clone(),
                 keywords,
                 authors: Vec::new(),
-                chunks: chunk_text(&t.notes.join("\n")),
+                chunks: Arc::new(Chunks::of(&t.notes.join("\n"))),
             });
         }
         c.groups.push(

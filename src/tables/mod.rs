@@ -40,8 +40,9 @@ pub struct Datasets {
 pub struct DatasetEntry {
     /// The parsed data.
     pub data: Arc<Dataset>,
-    /// The CSV exactly as committed, for the download.
-    pub csv: Vec<u8>,
+    /// The CSV exactly as committed, for the download (shared with the output and, in serve,
+    /// kept between rebuilds while the file's stamp is unchanged).
+    pub csv: Arc<crate::output::SharedText>,
     /// Warnings from loading (e.g. inferred types).
     pub warnings: Vec<String>,
     /// One summary per column, computed once at load: the dataset page shows it in
@@ -233,8 +234,18 @@ pub struct ParsedDataset {
 fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Result<DatasetEntry> {
     let csv_rel = PathBuf::from("data").join(format!("{id}.csv"));
     let toml_rel = PathBuf::from("data").join(format!("{id}.toml"));
-    let csv = std::fs::read(dir.join(format!("{id}.csv")))
-        .map_err(|e| Diagnostic::file(&csv_rel, format!("cannot read: {e}")))?;
+    let read_csv = |path: &Path| {
+        std::fs::read(path)
+            .map(crate::output::SharedText::from_bytes)
+            .map_err(|e| {
+                crate::error::Error::from(Diagnostic::file(&csv_rel, format!("cannot read: {e}")))
+            })
+    };
+    let csv_path = dir.join(format!("{id}.csv"));
+    let csv = match memo {
+        Some(m) => m.file(&csv_path, read_csv)?,
+        None => Arc::new(read_csv(&csv_path)?),
+    };
     let toml_path = dir.join(format!("{id}.toml"));
     // read_text refuses a link out of the project and reports invalid UTF-8 at its position.
     let toml = if std::fs::symlink_metadata(&toml_path).is_ok() {
@@ -243,8 +254,8 @@ fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Re
         None
     };
     let parse = || -> Result<ParsedDataset> {
-        let (data, warnings) =
-            bilim_stats::dataset::load(id, &csv, toml.as_deref()).map_err(|e| {
+        let (data, warnings) = bilim_stats::dataset::load(id, csv.as_bytes(), toml.as_deref())
+            .map_err(|e| {
                 let path = match e.file {
                     bilim_stats::dataset::DataFile::Csv => &csv_rel,
                     bilim_stats::dataset::DataFile::Toml => &toml_rel,
@@ -258,7 +269,7 @@ fn load_one(dir: &Path, id: &str, memo: Option<&crate::incremental::Memo>) -> Re
             summaries,
         })
     };
-    let fingerprint = crate::incremental::hash_of(&(&csv, &toml));
+    let fingerprint = crate::incremental::hash_of(&(csv.hash(), &toml));
     let parsed = match memo {
         // Parsing a million-row CSV costs far more than hashing its bytes.
         Some(m) => m.dataset(id, fingerprint, parse)?,
@@ -1546,7 +1557,7 @@ impl Computed {
         files.add("checks.json", pretty(&Value::Array(self.check_rows())));
         for (id, e) in p.datasets.iter() {
             let dir = format!("datasets/{id}/");
-            files.add(format!("{dir}{id}.csv"), e.csv.clone());
+            files.add_shared(format!("{dir}{id}.csv"), e.csv.clone());
             files.add(
                 format!("{dir}datapackage.json"),
                 pretty(&datapackage(id, e, &p.config.license)),
