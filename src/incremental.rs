@@ -207,6 +207,9 @@ pub struct Memo {
     files: Cache<PathBuf, SharedText>,
     /// The search chunks of an article version, by document path and its text's hash.
     chunks: Cache<PathBuf, crate::search::Chunks>,
+    /// The parsed bibliography (with the references it formatted), by the hash of its text
+    /// and the theme's locale files.
+    bibliography: Cache<(), crate::cite::Bibliography>,
 }
 
 impl Memo {
@@ -223,6 +226,7 @@ impl Memo {
             articles: Cache::new(),
             files: Cache::new(),
             chunks: Cache::new(),
+            bibliography: Cache::new(),
             search_docs: Cache::new(),
             search_index: Mutex::new(None),
         }
@@ -282,6 +286,16 @@ impl Memo {
     ) -> Arc<crate::search::Chunks> {
         self.chunks
             .get_or_insert(&path.to_path_buf(), key, self.generation, make)
+    }
+
+    /// The parsed bibliography, by the hash of its inputs.
+    pub fn bibliography(
+        &self,
+        key: u64,
+        parse: impl FnOnce() -> Result<crate::cite::Bibliography>,
+    ) -> Result<Arc<crate::cite::Bibliography>> {
+        self.bibliography
+            .get_or_make(&(), key, self.generation, parse)
     }
 
     /// A parsed article, by slug and the hash of its files' stamps (and of the configuration
@@ -437,6 +451,7 @@ impl Session {
         self.memo.search_docs.prune(self.memo.generation);
         self.memo.files.prune(self.memo.generation);
         self.memo.chunks.prune(self.memo.generation);
+        self.memo.bibliography.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;

@@ -61,7 +61,7 @@ pub struct Project {
     /// Articles and pages.
     pub content: Content,
     /// `data/references.bib`.
-    pub bibliography: Bibliography,
+    pub bibliography: Arc<Bibliography>,
     /// `data/*.csv` with metadata.
     pub datasets: Datasets,
     /// The build date (from `SOURCE_DATE_EPOCH`, else the newest content date).
@@ -111,7 +111,7 @@ fn load_with_memo(opts: &BuildOptions, memo: Option<&Memo>) -> Result<Project> {
     let theme = diags.collect(timed("  theme", || Theme::load(root, &config)))?;
     let content = diags.collect(timed("  content", || Content::load(root, &config, memo)))?;
     let bibliography = diags.collect(timed("  bibliography", || {
-        Bibliography::load_with_theme(root, &config.theme)
+        Bibliography::load_kept(root, &config.theme, memo)
     }))?;
     let datasets = diags.collect(timed("  datasets", || Datasets::load(root, memo)))?;
     diags.finish()?;

@@ -18,6 +18,7 @@ pub mod site;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hayagriva::archive::ArchivedStyle;
 use hayagriva::citationberg::taxonomy::Locator;
@@ -112,42 +113,52 @@ pub fn locale_code(lang: Lang) -> LocaleCode {
 /// The Kazakh locale shipped with the default theme, used when a theme has none.
 const KK_LOCALE: &str = include_str!("../../themes/default/csl/locales-kk-KZ.xml");
 
-/// The CSL locales: the theme's `csl/locales-*.xml` first (so they win), then the archived ones.
-/// The Kazakh locale falls back to the copy compiled into bilim.
-fn load_locales(theme_dir: Option<(&Path, &Path)>) -> Result<Vec<Locale>> {
+/// The theme's CSL locale files (`csl/locales-*.xml`, regular files only, by name): (path
+/// relative to the project, XML).
+fn read_locale_files(theme_dir: Option<(&Path, &Path)>) -> Result<Vec<(PathBuf, String)>> {
+    let Some((abs, rel)) = theme_dir else {
+        return Ok(Vec::new());
+    };
+    let dir = abs.join("csl");
+    // Regular files only: symbolic links are not followed (see `fsguard`).
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("locales-") && n.ends_with(".xml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut diags = Diagnostics::default();
+    let mut out = Vec::new();
+    for name in names {
+        let rel_file = rel.join("csl").join(&name);
+        if let Some(xml) = diags.collect(crate::content::read_text(&dir.join(&name), &rel_file))? {
+            out.push((rel_file, xml));
+        }
+    }
+    diags.finish()?;
+    Ok(out)
+}
+
+/// The CSL locales: the theme's first (so they win), then the archived ones. The Kazakh locale
+/// falls back to the copy compiled into bilim.
+fn parse_locales(files: &[(PathBuf, String)]) -> Result<Vec<Locale>> {
     let mut out = Vec::new();
     let mut have_kk = false;
     let mut diags = Diagnostics::default();
-    if let Some((abs, rel)) = theme_dir {
-        let dir = abs.join("csl");
-        // Regular files only: symbolic links are not followed (see `fsguard`).
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|rd| {
-                rd.flatten()
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with("locales-") && n.ends_with(".xml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        for name in names {
-            let rel_file = rel.join("csl").join(&name);
-            let Some(xml) =
-                diags.collect(crate::content::read_text(&dir.join(&name), &rel_file))?
-            else {
-                continue;
-            };
-            match LocaleFile::from_xml(&xml) {
-                Ok(file) => {
-                    have_kk |= file.lang.0 == "kk-KZ";
-                    out.push(Locale::from(file));
-                }
-                Err(e) => diags.push(
-                    Diagnostic::file(&rel_file, format!("invalid CSL locale: {e}"))
-                        .hint("check the XML against the CSL 1.0.2 locale schema"),
-                ),
+    for (rel_file, xml) in files {
+        match LocaleFile::from_xml(xml) {
+            Ok(file) => {
+                have_kk |= file.lang.0 == "kk-KZ";
+                out.push(Locale::from(file));
             }
+            Err(e) => diags.push(
+                Diagnostic::file(rel_file, format!("invalid CSL locale: {e}"))
+                    .hint("check the XML against the CSL 1.0.2 locale schema"),
+            ),
         }
     }
     diags.finish()?;
@@ -195,7 +206,12 @@ pub struct Bibliography {
     /// Formatted references, by (key, style, language): every page that names a source
     /// (summaries, datasets, tables, JSON-LD) formats the same few entries again.
     memo: std::sync::Mutex<std::collections::HashMap<(String, Style, Lang), Option<String>>>,
+    /// Formatted reference lists, by (keys, style, language): the bibliography pages format
+    /// every entry on every build, and serve keeps the bibliography while its inputs stay.
+    lists: std::sync::Mutex<ReferenceLists>,
 }
+
+type ReferenceLists = std::collections::HashMap<(Vec<String>, Style, Lang), Vec<(String, String)>>;
 
 impl std::fmt::Debug for Bibliography {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,6 +243,23 @@ enum Plan {
     Year(usize),
 }
 
+/// What a bibliography is parsed from: the `.bib` text and the theme's locale files.
+struct BibInputs {
+    rel: PathBuf,
+    text: String,
+    locale_files: Vec<(PathBuf, String)>,
+}
+
+impl BibInputs {
+    fn hash(&self) -> u64 {
+        crate::incremental::hash_of(&(&self.text, &self.locale_files))
+    }
+
+    fn parse(&self) -> Result<Bibliography> {
+        Bibliography::parse_with_locales(&self.text, &self.rel, parse_locales(&self.locale_files)?)
+    }
+}
+
 impl Bibliography {
     /// Read `data/references.bib` (an absent file is an empty bibliography) with the default
     /// theme's locales.
@@ -236,6 +269,25 @@ impl Bibliography {
 
     /// Read `data/references.bib` with the CSL locales of `themes/<theme>/csl/`.
     pub fn load_with_theme(root: &Path, theme: &str) -> Result<Self> {
+        Self::read_inputs(root, theme)?.parse()
+    }
+
+    /// [`Bibliography::load_with_theme`], reusing (serve) the bibliography of an earlier build
+    /// when the `.bib` text and the theme's locale files are the same: with it come the
+    /// references it has formatted, which the bibliography pages need on every rebuild.
+    pub fn load_kept(
+        root: &Path,
+        theme: &str,
+        memo: Option<&crate::incremental::Memo>,
+    ) -> Result<Arc<Self>> {
+        let inputs = Self::read_inputs(root, theme)?;
+        match memo {
+            Some(m) => m.bibliography(inputs.hash(), || inputs.parse()),
+            None => inputs.parse().map(Arc::new),
+        }
+    }
+
+    fn read_inputs(root: &Path, theme: &str) -> Result<BibInputs> {
         let rel = PathBuf::from("data/references.bib");
         let abs = root.join(&rel);
         let text = if abs.exists() {
@@ -245,15 +297,19 @@ impl Bibliography {
         };
         let theme_rel = PathBuf::from("themes").join(theme);
         let theme_abs = root.join(&theme_rel);
-        let locales = load_locales(
+        let locale_files = read_locale_files(
             crate::content::is_slug(theme).then_some((theme_abs.as_path(), theme_rel.as_path())),
         )?;
-        Self::parse_with_locales(&text, &rel, locales)
+        Ok(BibInputs {
+            rel,
+            text,
+            locale_files,
+        })
     }
 
     /// Parse BibLaTeX text; `rel` names the file in errors.
     pub fn parse(text: &str, rel: &Path) -> Result<Self> {
-        Self::parse_with_locales(text, rel, load_locales(None)?)
+        Self::parse_with_locales(text, rel, parse_locales(&[])?)
     }
 
     fn parse_with_locales(text: &str, rel: &Path, locales: Vec<Locale>) -> Result<Self> {
@@ -370,6 +426,7 @@ impl Bibliography {
             lines,
             initials,
             memo: Default::default(),
+            lists: Default::default(),
         })
     }
 
@@ -636,6 +693,17 @@ impl Bibliography {
         style: Style,
         lang: Lang,
     ) -> Vec<(String, String)> {
+        let id = (keys.iter().map(|k| k.to_string()).collect(), style, lang);
+        let lists = || self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(list) = lists().get(&id) {
+            return list.clone();
+        }
+        let list = self.format_references(keys, style, lang);
+        lists().insert(id, list.clone());
+        list
+    }
+
+    fn format_references(&self, keys: &[&str], style: Style, lang: Lang) -> Vec<(String, String)> {
         let Some(csl) = self.style(style) else {
             return Vec::new();
         };
