@@ -178,7 +178,7 @@ pub struct Page {
 #[derive(Debug, Clone, Default)]
 pub struct Content {
     /// Articles sorted by slug.
-    pub articles: Vec<Article>,
+    pub articles: Vec<std::sync::Arc<Article>>,
     /// Pages sorted by name.
     pub pages: Vec<Page>,
 }
@@ -418,7 +418,7 @@ impl Content {
         // What an article's parse reads besides its files (the vocabularies it is checked against).
         let cfg_hash = memo.map(|_| crate::incremental::hash_of(&format!("{cfg:?}")));
         // Read and parsed in parallel; collected in slug order, so diagnostics keep their order.
-        let loaded: Vec<Result<Article>> = jobs
+        let loaded: Vec<Result<std::sync::Arc<Article>>> = jobs
             .into_par_iter()
             .map(|(slug, files, assets)| {
                 let key = memo
@@ -426,8 +426,8 @@ impl Content {
                     .and_then(|(m, c)| article_stamp(m, c, &files, &assets));
                 let load = || load_article(root, cfg, &slug, files, assets);
                 match (memo, key) {
-                    (Some(m), Some(key)) => m.article(&slug, key, load).map(|a| (*a).clone()),
-                    _ => load(),
+                    (Some(m), Some(key)) => m.article(&slug, key, load),
+                    _ => load().map(std::sync::Arc::new),
                 }
             })
             .collect();

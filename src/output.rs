@@ -241,33 +241,36 @@ impl SiteFiles {
         out: &Path,
         written: &mut HashMap<String, u64>,
     ) -> Result<(usize, usize)> {
-        let hashes: HashMap<String, u64> = self
+        // Hashes by reference: only the paths of changed files are copied into `written`.
+        let hashes: Vec<(&str, &[u8], u64)> = self
             .files
             .iter()
             .collect::<Vec<_>>()
             .par_iter()
-            .filter_map(|(p, b)| Some((p.to_string(), b.hash()?)))
+            .filter_map(|(p, b)| Some((p.as_str(), b.bytes()?, b.hash()?)))
             .collect();
         if written.is_empty() || !out.is_dir() {
-            let n = hashes.len();
+            let all: HashMap<String, u64> =
+                hashes.iter().map(|(p, _, h)| (p.to_string(), *h)).collect();
+            let n = all.len();
             self.write_atomically(out)?;
-            *written = hashes;
+            *written = all;
             return Ok((n, 0));
         }
-        let changed: Vec<(&str, &[u8])> = self
+        let changed: Vec<&(&str, &[u8], u64)> = hashes
             .iter()
-            .filter(|(p, _)| written.get(*p) != hashes.get(*p))
+            .filter(|(p, _, h)| written.get(*p) != Some(h))
             .collect();
         let stale: Vec<String> = written
             .keys()
-            .filter(|p| !hashes.contains_key(*p))
+            .filter(|p| !self.files.contains_key(p.as_str()))
             .cloned()
             .collect();
         // Forget first: a file whose write fails is written again by the next build.
-        for (p, _) in &changed {
+        for (p, _, _) in &changed {
             written.remove(*p);
         }
-        changed.par_iter().try_for_each(|(rel, bytes)| {
+        changed.par_iter().try_for_each(|(rel, bytes, _)| {
             let path = out.join(rel);
             if let Some(d) = path.parent() {
                 std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
@@ -281,6 +284,9 @@ impl SiteFiles {
                 .and_then(|()| std::fs::rename(&tmp, &path))
                 .map_err(|e| Error::io(&path, e))
         })?;
+        for (p, _, h) in &changed {
+            written.insert(p.to_string(), *h);
+        }
         for rel in &stale {
             let path = out.join(rel);
             match std::fs::remove_file(&path) {
@@ -298,9 +304,7 @@ impl SiteFiles {
                 dir = d.parent();
             }
         }
-        let n = changed.len();
-        *written = hashes;
-        Ok((n, stale.len()))
+        Ok((changed.len(), stale.len()))
     }
 
     fn write_into(&self, dir: &Path) -> Result<()> {

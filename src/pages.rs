@@ -497,7 +497,7 @@ impl<'a> SiteRender<'a> {
     }
 
     fn sorted_articles(&self) -> Vec<&Article> {
-        let mut list: Vec<&Article> = self.p.content.articles.iter().collect();
+        let mut list: Vec<&Article> = self.p.content.articles.iter().map(|a| &**a).collect();
         list.sort_by(|a, b| {
             b.meta
                 .year
@@ -884,7 +884,7 @@ impl<'a> SiteRender<'a> {
         positions.sort_unstable();
         let members: Vec<&Article> = positions
             .into_iter()
-            .map(|i| &self.p.content.articles[i])
+            .map(|i| &*self.p.content.articles[i])
             .collect();
         let inputs = self.reuse.as_ref().map(|r| {
             let cards: Vec<_> = members

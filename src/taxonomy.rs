@@ -70,7 +70,12 @@ pub struct Term {
 pub type Terms = Vec<Term>;
 
 /// Build a taxonomy's terms for a language.
-pub fn build(kind: Kind, articles: &[Article], cfg: &SiteConfig, lang: Lang) -> Terms {
+pub fn build(
+    kind: Kind,
+    articles: &[std::sync::Arc<Article>],
+    cfg: &SiteConfig,
+    lang: Lang,
+) -> Terms {
     let mut map: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for a in articles {
         for (slug, label) in terms_of(kind, a, cfg, lang) {

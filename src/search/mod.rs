@@ -426,8 +426,8 @@ pub fn corpus(
         std::collections::HashMap::new();
     let mut by_page = std::collections::HashMap::new();
     for a in &p.content.articles {
-        by_key.entry(a.meta.cite_key.as_str()).or_insert(a);
-        by_page.insert(format!("articles/{}/", a.slug), a);
+        by_key.entry(a.meta.cite_key.as_str()).or_insert(&**a);
+        by_page.insert(format!("articles/{}/", a.slug), &**a);
     }
     let article_by_key = |key: &str| by_key.get(key).copied();
     let article_by_page = |page: &str| by_page.get(page).copied();
