@@ -67,6 +67,9 @@ struct PageReuse<'a> {
     /// Per article slug: what an article card in a list reads of it (metadata and the titles
     /// and descriptions of its versions, not the bodies).
     cards: HashMap<&'a str, u64>,
+    /// What the bibliography page reads besides the site inputs
+    /// ([`crate::cite::site::works_inputs`]).
+    works: u64,
 }
 
 /// What a job yields: a page to render, or a page rendered by an earlier build (serve) from
@@ -412,8 +415,11 @@ impl<'a> SiteRender<'a> {
                 .into()]
         }));
         let job = |page: (String, &'static str, Context)| Work::from(PageJob::from(page));
+        if self.p.theme.has_template("bibliography.html") {
+            jobs.push(Box::new(move || vec![self.bibliography_work(lang)]));
+        }
         jobs.push(Box::new(move || {
-            crate::cite::site::page_jobs(self, lang)
+            crate::cite::site::kb_page_jobs(self, lang)
                 .into_iter()
                 .map(job)
                 .collect()
@@ -620,6 +626,15 @@ impl<'a> SiteRender<'a> {
         }
     }
 
+    /// The bibliography page: a megabyte at 10,000 articles, the same after a body edit that
+    /// cites nothing new.
+    fn bibliography_work(&self, lang: Lang) -> Work {
+        let inputs = self.reuse.as_ref().map(|r| r.works);
+        self.reusable(lang, "bibliography/", inputs, || {
+            crate::cite::site::bibliography_job(self, lang).into()
+        })
+    }
+
     /// An article page: building its context is most of the cost of a rebuild, and a site is
     /// mostly article pages.
     fn article_work(&self, lang: Lang, a: &Article) -> Work {
@@ -653,11 +668,13 @@ impl<'a> SiteRender<'a> {
                     .collect()
             },
         );
+        let works = crate::cite::site::works_inputs(self, &cards);
         PageReuse {
             memo,
             site,
             articles,
             cards,
+            works,
         }
     }
 

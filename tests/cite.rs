@@ -644,7 +644,11 @@ fn the_bibliography_page_lists_every_work_and_the_pages_citing_it() {
                 e.key
             );
         }
-        assert!(html.contains("id=\"cite-kb\""));
+        // The versioned citation of the knowledge base has its own page, linked from here.
+        assert!(html.contains(&format!("href=\"/bilim/{prefix}cite/\"")));
+        let kb = read(site(), &format!("{prefix}cite/index.html"));
+        assert!(kb.contains("id=\"cite-kb\""));
+        assert!(!html.contains("id=\"cite-kb\""));
         // Every summary links back.
         for (slug, _) in articles() {
             assert!(

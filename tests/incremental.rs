@@ -269,8 +269,8 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(first.pages_reused, 0, "{first:?}");
     let files = snapshot(&out).len();
     assert_eq!(first.written, files);
-    // Two articles in three languages: every article page, every taxonomy term page and the
-    // lists of articles are reused without their context.
+    // Two articles in three languages: every article page, every taxonomy term page, the
+    // lists of articles and the bibliography are reused without their context.
     let article_pages = snapshot(&out)
         .keys()
         .filter(|k| k.contains("articles/") && k.ends_with("-study/index.html"))
@@ -284,6 +284,12 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         .filter(|k| k.ends_with("articles/index.html"))
         .count();
     assert_eq!(list_pages, 3);
+    // and the bibliography, in each language
+    let bibliography_pages = snapshot(&out)
+        .keys()
+        .filter(|k| k.ends_with("bibliography/index.html"))
+        .count();
+    assert_eq!(bibliography_pages, 3);
 
     let datasets = std::fs::read_dir(root.join("data"))
         .unwrap()
@@ -308,7 +314,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     );
     assert_eq!(
         again.pages_reused,
-        article_pages + term_pages + list_pages,
+        article_pages + term_pages + list_pages + bibliography_pages,
         "{again:?}"
     );
 
@@ -319,14 +325,15 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
     assert_eq!(edited.articles_parsed, 1, "{edited:?}");
     // The edited article's page is built again in each language; the other article's is not,
-    // nor is any term page (a body edit changes no article card).
+    // nor is any term page (a body edit changes no article card) or bibliography page (it
+    // cites nothing new).
     assert_eq!(
         edited.pages_reused,
-        article_pages + term_pages + list_pages - 3,
+        article_pages + term_pages + list_pages + bibliography_pages - 3,
         "{edited:?}"
     );
-    // The article's page in English and the bibliography pages (which carry the knowledge
-    // base's version) change; no other page's context does.
+    // The article's page in English and the "cite this knowledge base" pages (which carry its
+    // version) change; no other page's context does.
     assert!(edited.pages_rendered <= 6, "{edited:?}");
     let after = snapshot(&out);
     let changed: Vec<&String> = after
@@ -335,7 +342,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         .map(|(k, _)| k)
         .collect();
     // Only files whose bytes changed are written: the page itself, the versioned citations of
-    // the knowledge base (bibliography pages, cite.*) and the search shards holding the page.
+    // the knowledge base (cite/ pages, cite.*) and the search shards holding the page.
     assert_eq!(edited.written, changed.len(), "{edited:?}: {changed:?}");
     assert!(edited.written <= 12, "{edited:?} of {files}: {changed:?}");
     assert!(
@@ -348,6 +355,28 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
             .contains("One more sentence."),
     );
     assert_same_as_clean(root, &out, "body edit");
+
+    // A body that stops citing a work changes the bibliography pages ("cited on").
+    let bibliography = || std::fs::read_to_string(out.join("bibliography/index.html")).unwrap();
+    let cited_on_alpha = |html: &str| {
+        let beta = &html[html.find("id=\"ref-beta2025\"").unwrap()..];
+        beta[..beta.find("</li>").unwrap()].contains("articles/alpha-study/")
+    };
+    assert!(cited_on_alpha(&bibliography()));
+    edit(root, ALPHA, |t| {
+        t.replace(
+            "The earlier view is in @beta2025.",
+            "The earlier view differs.",
+        )
+    });
+    let uncited = session.rebuild().unwrap();
+    assert_eq!(
+        uncited.pages_reused,
+        article_pages + term_pages + list_pages - 3,
+        "{uncited:?}"
+    );
+    assert!(!cited_on_alpha(&bibliography()));
+    assert_same_as_clean(root, &out, "citation removed");
 }
 
 #[test]
@@ -389,9 +418,10 @@ fn a_csv_edit_parses_that_dataset_only() {
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
     assert_eq!(edited.datasets_parsed, 0, "{edited:?}");
+    let bibliography_pages = 3;
     assert_eq!(
         edited.pages_reused,
-        article_pages - 3 + term_pages + list_pages + row_pages,
+        article_pages - 3 + term_pages + list_pages + bibliography_pages + row_pages,
         "{edited:?}"
     );
     // Its CSV changes (the last row, on the third page of rows): it is parsed again, and the

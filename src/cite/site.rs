@@ -203,7 +203,7 @@ impl<'m> SiteCite<'m> {
                 "bib_url": s.path_url(p, Lang::En, "cite.bib"),
                 "ris_url": s.path_url(p, Lang::En, "cite.ris"),
                 "csl_url": s.path_url(p, Lang::En, "cite.json"),
-                "all_url": s.path_url(p, lang, "bibliography/#cite-kb"),
+                "all_url": s.path_url(p, lang, "cite/"),
             });
             s.footer.insert(lang, footer);
         }
@@ -548,7 +548,7 @@ impl<'m> SiteCite<'m> {
         }])
     }
 
-    /// "Cite this knowledge base" with all styles (on the bibliography page).
+    /// "Cite this knowledge base" with all styles (its own page, `cite/`).
     pub fn kb_block(&self, p: &Project, lang: Lang) -> Value {
         let item = self.kb_item(p, lang);
         json!([{
@@ -976,14 +976,71 @@ impl<'a> WorkLinks<'a> {
     }
 }
 
-/// The site-wide bibliography page of one language: every work, alphabetically, with the
-/// summary of it, the pages citing it and the datasets taken from it; then how to cite the
-/// knowledge base.
-pub fn page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, Context)> {
+/// A hash of what the bibliography page reads besides the site inputs (which cover the
+/// bibliography itself, the styles and the dataset titles): each article's card inputs
+/// (`cards`: slug, metadata with the cite key, titles) and the keys its versions cite, the
+/// free pages' citations, and each dataset's source.
+pub fn works_inputs(r: &SiteRender<'_>, cards: &HashMap<&str, u64>) -> u64 {
     let p = r.p;
-    if !p.theme.has_template("bibliography.html") {
+    let cited = |path: &PathBuf| r.docs.get(path).map(|d| &d.body.cited);
+    let articles: Vec<_> = p
+        .content
+        .articles
+        .iter()
+        .map(|a| {
+            let docs: Vec<_> = a.versions.values().map(|v| cited(&v.doc.path)).collect();
+            (cards.get(a.slug.as_str()), docs)
+        })
+        .collect();
+    let pages: Vec<_> = p
+        .content
+        .pages
+        .iter()
+        .map(|pg| {
+            let docs: Vec<_> = pg.versions.values().map(|(_, d)| cited(&d.path)).collect();
+            (&pg.name, docs)
+        })
+        .collect();
+    let datasets: Vec<_> = p
+        .datasets
+        .iter()
+        .map(|(id, e)| (id, &e.data.meta.title, &e.data.meta.source))
+        .collect();
+    crate::incremental::hash_of(&(articles, pages, datasets))
+}
+
+/// "Cite this knowledge base" (`cite/`): its citation in every style, with its version. The
+/// version hashes every input, so this page changes with any edit; it is kept small and apart
+/// from the bibliography page, which serve can then reuse while no work or citation changes.
+pub fn kb_page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, Context)> {
+    let p = r.p;
+    if !p.theme.has_template("cite.html") {
         return Vec::new();
     }
+    let path = "cite/";
+    let title = t(p, lang, "cite_kb").to_string();
+    let mut ctx = r.base_ctx(lang, path, &title, t(p, lang, "cite_kb_intro"), &Lang::ALL);
+    ctx.insert("kb_cite", &r.cite.kb_block(p, lang));
+    ctx.insert(
+        "jsonld",
+        &crate::render::json_for_script(&json!({
+            "@context": "https://schema.org",
+            "@graph": [r.cite.breadcrumbs(p, lang, &[(title.clone(), path.into())])],
+        })),
+    );
+    vec![(
+        format!("{}{path}index.html", lang.prefix()),
+        "cite.html",
+        ctx,
+    )]
+}
+
+/// The site-wide bibliography page of one language: every work, alphabetically, with the
+/// summary of it, the pages citing it and the datasets taken from it.
+/// The theme has `bibliography.html` (the caller checks); `pages` reuses the page by
+/// [`works_inputs`].
+pub fn bibliography_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
+    let p = r.p;
     let path = "bibliography/";
     let title = t(p, lang, "bibliography_title").to_string();
     let mut ctx = r.base_ctx(
@@ -1027,7 +1084,6 @@ pub fn page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, C
         "style_label",
         t(p, lang, &format!("style_{}", style.name())),
     );
-    ctx.insert("kb_cite", &r.cite.kb_block(p, lang));
     ctx.insert(
         "jsonld",
         &crate::render::json_for_script(&json!({
@@ -1035,11 +1091,11 @@ pub fn page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, C
             "@graph": [r.cite.breadcrumbs(p, lang, &[(title.clone(), path.into())])],
         })),
     );
-    vec![(
+    (
         format!("{}{path}index.html", lang.prefix()),
         "bibliography.html",
         ctx,
-    )]
+    )
 }
 
 /// `bilim cite ID --format F`: the citation of an article (slug), dataset or computed table
