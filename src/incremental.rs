@@ -210,6 +210,8 @@ pub struct Memo {
     /// The parsed bibliography (with the references it formatted), by the hash of its text
     /// and the theme's locale files.
     bibliography: Cache<(), crate::cite::Bibliography>,
+    /// Files derived from the whole site (the sitemap), by name and a hash of their inputs.
+    texts: Cache<String, SharedText>,
 }
 
 impl Memo {
@@ -227,6 +229,7 @@ impl Memo {
             files: Cache::new(),
             chunks: Cache::new(),
             bibliography: Cache::new(),
+            texts: Cache::new(),
             search_docs: Cache::new(),
             search_index: Mutex::new(None),
         }
@@ -286,6 +289,12 @@ impl Memo {
     ) -> Arc<crate::search::Chunks> {
         self.chunks
             .get_or_insert(&path.to_path_buf(), key, self.generation, make)
+    }
+
+    /// A file derived from the whole site, by name and the hash of its inputs.
+    pub fn text(&self, name: &str, key: u64, make: impl FnOnce() -> SharedText) -> Arc<SharedText> {
+        self.texts
+            .get_or_insert(&name.to_string(), key, self.generation, make)
     }
 
     /// The parsed bibliography, by the hash of its inputs.
@@ -452,6 +461,7 @@ impl Session {
         self.memo.files.prune(self.memo.generation);
         self.memo.chunks.prune(self.memo.generation);
         self.memo.bibliography.prune(self.memo.generation);
+        self.memo.texts.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;

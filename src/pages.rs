@@ -195,7 +195,9 @@ pub fn render_site(
         docs,
         base: p.config.base_path(),
         base_url: p.config.base_url_slash(),
-        cite: crate::cite::site::SiteCite::new(p, memo),
+        cite: timed("  citation facts", || {
+            crate::cite::site::SiteCite::new(p, memo)
+        }),
         live_reload,
         keyword_slugs: keyword_slugs(&taxonomies),
         taxonomies,
@@ -228,25 +230,28 @@ pub fn render_site(
             })
         },
     );
-    let mut diags = Diagnostics::default();
-    for (path, html) in rendered {
-        match diags.collect(html)? {
-            Some(Some(h)) => files.add_shared(path, h),
-            Some(None) => files.add_staged(path),
-            None => {}
+    timed("  collect pages", || -> Result<()> {
+        let mut diags = Diagnostics::default();
+        for (path, html) in rendered {
+            match diags.collect(html)? {
+                Some(Some(h)) => files.add_shared(path, h),
+                Some(None) => files.add_staged(path),
+                None => {}
+            }
         }
-    }
-    diags.finish()?;
-    search?;
-    files.extend(search_files);
+        diags.finish()?;
+        search?;
+        files.extend(search_files);
+        Ok(())
+    })?;
     for (name, bytes) in &p.theme.static_files {
         files.add(format!("static/{name}"), bytes.clone());
     }
     if r.live_reload {
         files.add("static/livereload.js", crate::serve::LIVERELOAD_JS);
     }
-    r.hosting_files(&mut files);
-    r.article_downloads(&mut files);
+    timed("  hosting files", || r.hosting_files(&mut files));
+    timed("  article downloads", || r.article_downloads(&mut files));
     timed("  table and dataset files", || {
         computed.write_files(&r, &mut files)
     })?;
@@ -684,11 +689,7 @@ impl<'a> SiteRender<'a> {
         let docs: Vec<_> = a
             .versions
             .values()
-            .map(|v| {
-                self.docs
-                    .get(&v.doc.path)
-                    .map(|d| (&d.body.html, &d.body.toc, &d.references))
-            })
+            .map(|v| self.docs.get(&v.doc.path).map(|d| d.page_hash))
             .collect();
         let checks = self
             .computed
@@ -991,7 +992,6 @@ impl<'a> SiteRender<'a> {
                 self.base_url
             ),
         );
-        let mut sm = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
         let langs = self.p.config.langs();
         let mut paths: Vec<&str> = files
             .paths()
@@ -999,15 +999,53 @@ impl<'a> SiteRender<'a> {
             .filter(|p| !p.starts_with("ru/") && !p.starts_with("kk/"))
             .collect();
         paths.sort();
+        let make = || SharedText::new(self.sitemap(&paths, &langs));
+        // The sitemap changes only when a page is added or removed (serve keeps it otherwise).
+        let sitemap = match &self.reuse {
+            Some(r) => {
+                let key = crate::incremental::hash_of(&(
+                    &paths,
+                    &langs,
+                    &self.base_url,
+                    self.p.build_date.iso(),
+                ));
+                r.memo.text("sitemap.xml", key, make)
+            }
+            None => Arc::new(make()),
+        };
+        files.add_shared("sitemap.xml", sitemap);
+        for lang in langs {
+            let name = format!("{}atom.xml", lang.prefix());
+            let make = || SharedText::new(self.atom(lang));
+            // A feed lists every article's card: kept while no card changes (as the lists are).
+            let feed = match &self.reuse {
+                Some(r) => {
+                    let cards: Vec<_> = self
+                        .sorted_articles()
+                        .iter()
+                        .map(|a| r.cards.get(a.slug.as_str()))
+                        .collect();
+                    let key = crate::incremental::hash_of(&(r.site.get(&lang), cards));
+                    r.memo.text(&name, key, make)
+                }
+                None => Arc::new(make()),
+            };
+            files.add_shared(name, feed);
+        }
+    }
+
+    /// `sitemap.xml`: every page in every language, with its alternates.
+    fn sitemap(&self, paths: &[&str], langs: &[Lang]) -> String {
+        let mut sm = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
         for p in paths {
             let path = p.trim_end_matches("index.html");
-            for l in &langs {
+            for l in langs {
                 sm.push_str(&format!(
                     "<url><loc>{}</loc><lastmod>{}</lastmod>",
                     escape_text(&self.abs_url(*l, path)),
                     self.p.build_date.iso()
                 ));
-                for alt in &langs {
+                for alt in langs {
                     sm.push_str(&format!(
                         "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
                         alt.code(),
@@ -1018,10 +1056,7 @@ impl<'a> SiteRender<'a> {
             }
         }
         sm.push_str("</urlset>\n");
-        files.add("sitemap.xml", sm);
-        for lang in langs {
-            files.add(format!("{}atom.xml", lang.prefix()), self.atom(lang));
-        }
+        sm
     }
 
     fn atom(&self, lang: Lang) -> String {

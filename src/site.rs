@@ -237,6 +237,9 @@ pub struct RenderedDoc {
     /// The hash of `body.plain`, computed once: what is derived from the text (search chunks)
     /// is keyed by it without hashing the text on every rebuild.
     pub plain_hash: u64,
+    /// The hash of what a page shows of it (HTML, contents, references), computed once: serve
+    /// keys article pages by it.
+    pub page_hash: u64,
 }
 
 /// Citation marker: a private-use character pair that Markdown never produces.
@@ -313,6 +316,7 @@ pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<Re
     body.toc.shrink_to_fit();
     Ok(RenderedDoc {
         plain_hash: hash_of(&body.plain),
+        page_hash: hash_of(&(&body.html, &body.toc, &formatted.references)),
         body,
         references: formatted.references,
     })
@@ -359,7 +363,7 @@ pub fn render_docs(
             let render = || render_doc(p, computed, d);
             let doc = match (memo, shared) {
                 (Some(m), Some(shared)) => {
-                    let key = hash_of(&(shared, &d.path, d.lang, &d.body, d.body_offset));
+                    let key = hash_of(&(shared, d));
                     let key = computed.hash_doc_inputs(&d.path, key);
                     m.doc(&d.path, key, render)
                 }
