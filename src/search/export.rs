@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::analyzer::{self, equivalent_groups};
@@ -136,16 +137,21 @@ pub fn write(
     files: &mut SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<()> {
+    // Entries are computed and encoded in parallel; shards are cut in key order after. Each
+    // item is serialised once, and a shard is its items joined (what serde_json writes for
+    // the array).
     let keys = index.keys();
-    let mut shards: Vec<Vec<Value>> = vec![Vec::new()];
+    let encoded: Vec<(&str, u32, u32, Vec<u8>)> = keys
+        .par_iter()
+        .filter_map(|&key| {
+            let e = index.key_entry(key)?;
+            Some((key, e.df, e.idf, encode_postings(&e)))
+        })
+        .collect();
+    let mut shards: Vec<String> = Vec::new();
     let mut shard_first: Vec<String> = Vec::new();
-    let mut shard_size = 0usize;
     let mut postings_files = 0usize;
-    for key in keys {
-        let Some(e) = index.key_entry(key) else {
-            continue;
-        };
-        let bytes = encode_postings(&e);
+    for (key, df, idf, bytes) in encoded {
         let postings = if bytes.len() <= INLINE_BYTES {
             Value::String(base64url(&bytes))
         } else {
@@ -153,28 +159,23 @@ pub fn write(
             postings_files += 1;
             json!(postings_files - 1)
         };
-        let item = json!([key, e.df, e.idf, postings]);
-        let size = item.to_string().len() + 1;
-        if shard_size + size > SHARD_BYTES && !shards.last().is_some_and(Vec::is_empty) {
-            shards.push(Vec::new());
-            shard_size = 0;
-        }
-        if shards.last().is_some_and(Vec::is_empty) {
-            shard_first.push(key.to_string());
-        }
-        shard_size += size;
-        if let Some(s) = shards.last_mut() {
-            s.push(item);
+        let item = json!([key, df, idf, postings]).to_string();
+        // The size counts the comma or bracket beside the item, as before.
+        let size = item.len() + 1;
+        match shards.last_mut() {
+            Some(s) if s.len() + size <= SHARD_BYTES => {
+                s.push(',');
+                s.push_str(&item);
+            }
+            _ => {
+                shard_first.push(key.to_string());
+                shards.push(format!("[{item}"));
+            }
         }
     }
-    if shards.last().is_some_and(Vec::is_empty) {
-        shards.pop();
-    }
-    for (i, s) in shards.iter().enumerate() {
-        files.add(
-            format!("search/t/{i}.json"),
-            Value::Array(s.clone()).to_string(),
-        );
+    for (i, mut s) in shards.into_iter().enumerate() {
+        s.push(']');
+        files.add(format!("search/t/{i}.json"), s);
     }
     for d in &corpus.docs {
         let made = match memo {
