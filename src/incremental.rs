@@ -212,6 +212,8 @@ pub struct Memo {
     bibliography: Cache<(), crate::cite::Bibliography>,
     /// Files derived from the whole site (the sitemap), by name and a hash of their inputs.
     texts: Cache<String, SharedText>,
+    /// Every taxonomy's terms, by a hash of the articles' metadata and keywords.
+    taxonomies: Cache<(), crate::pages::Taxonomies>,
 }
 
 impl Memo {
@@ -230,6 +232,7 @@ impl Memo {
             chunks: Cache::new(),
             bibliography: Cache::new(),
             texts: Cache::new(),
+            taxonomies: Cache::new(),
             search_docs: Cache::new(),
             search_index: Mutex::new(None),
         }
@@ -295,6 +298,16 @@ impl Memo {
     pub fn text(&self, name: &str, key: u64, make: impl FnOnce() -> SharedText) -> Arc<SharedText> {
         self.texts
             .get_or_insert(&name.to_string(), key, self.generation, make)
+    }
+
+    /// The taxonomies, by the hash of what they are built from.
+    pub fn taxonomies(
+        &self,
+        key: u64,
+        make: impl FnOnce() -> crate::pages::Taxonomies,
+    ) -> Arc<crate::pages::Taxonomies> {
+        self.taxonomies
+            .get_or_insert(&(), key, self.generation, make)
     }
 
     /// The parsed bibliography, by the hash of its inputs.
@@ -462,6 +475,7 @@ impl Session {
         self.memo.chunks.prune(self.memo.generation);
         self.memo.bibliography.prune(self.memo.generation);
         self.memo.texts.prune(self.memo.generation);
+        self.memo.taxonomies.prune(self.memo.generation);
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;

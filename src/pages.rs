@@ -46,7 +46,7 @@ pub struct SiteRender<'a> {
     live_reload: bool,
     /// Every taxonomy in every language, built once (term pages, the home page and the
     /// language switcher of keyword pages all need them).
-    taxonomies: BTreeMap<(Kind, Lang), taxonomy::Terms>,
+    taxonomies: Arc<Taxonomies>,
     /// The keyword slugs of each language (keyword terms differ between languages).
     keyword_slugs: HashMap<Lang, HashSet<String>>,
     /// Position of each article in `p.content.articles`, by slug.
@@ -103,7 +103,34 @@ impl From<PageJob> for Work {
 type Job<'r> = Box<dyn FnOnce() -> Vec<Work> + Send + 'r>;
 
 /// Every taxonomy of the site in each of its languages.
-fn all_taxonomies(p: &Project) -> BTreeMap<(Kind, Lang), taxonomy::Terms> {
+/// Every taxonomy's terms in every language.
+pub type Taxonomies = BTreeMap<(Kind, Lang), taxonomy::Terms>;
+
+/// The taxonomies, or (serve) those of an earlier build when no article's metadata or keywords
+/// and no vocabulary changed: a body edit changes no term.
+fn taxonomies(p: &Project, memo: Option<&crate::incremental::Memo>) -> Arc<Taxonomies> {
+    let Some(m) = memo else {
+        return Arc::new(all_taxonomies(p));
+    };
+    let articles: Vec<_> = p
+        .content
+        .articles
+        .iter()
+        .map(|a| {
+            let keywords: Vec<_> = a.versions.iter().map(|(l, v)| (l, &v.keywords)).collect();
+            (&a.slug, &a.meta, keywords)
+        })
+        .collect();
+    let c = &p.config;
+    let key = crate::incremental::hash_of(&(
+        c.langs(),
+        format!("{:?}", (&c.topics, &c.methods)),
+        articles,
+    ));
+    m.taxonomies(key, || all_taxonomies(p))
+}
+
+fn all_taxonomies(p: &Project) -> Taxonomies {
     let keys: Vec<(Kind, Lang)> = p
         .config
         .langs()
@@ -188,7 +215,7 @@ pub fn render_site(
     mut files: SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
-    let taxonomies = timed("  taxonomies", || all_taxonomies(p));
+    let taxonomies = timed("  taxonomies", || taxonomies(p, memo));
     let r = SiteRender {
         p,
         computed,
