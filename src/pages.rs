@@ -19,7 +19,7 @@ use crate::markdown::escape_text;
 use crate::output::{SharedText, SiteFiles};
 use crate::render::json_for_script;
 use crate::site::{timed, Project, RenderedDoc};
-use crate::tables::Computed;
+use crate::tables::{CheckCounts, Computed};
 use crate::taxonomy::{self, Kind};
 
 /// One page to render: output path, template and context.
@@ -686,11 +686,12 @@ impl<'a> SiteRender<'a> {
             .map(|l| (l, self.site_inputs(l)))
             .collect();
         let articles = &self.p.content.articles;
+        let checks = self.computed.checks_by_page();
         let (articles, cards) = rayon::join(
             || {
                 articles
                     .par_iter()
-                    .map(|a| (a.slug.as_str(), self.article_inputs(a)))
+                    .map(|a| (a.slug.as_str(), self.article_inputs(a, &checks)))
                     .collect()
             },
             || {
@@ -711,16 +712,15 @@ impl<'a> SiteRender<'a> {
     }
 
     /// A hash of what an article's pages read of the article: the article itself, its
-    /// rendered documents and its checks.
-    fn article_inputs(&self, a: &Article) -> u64 {
+    /// rendered documents and its checks (`checks`: [`Computed::checks_by_page`]).
+    fn article_inputs(&self, a: &Article, checks: &HashMap<&str, CheckCounts>) -> u64 {
         let docs: Vec<_> = a
             .versions
             .values()
             .map(|v| self.docs.get(&v.doc.path).map(|d| d.page_hash))
             .collect();
-        let checks = self
-            .computed
-            .checks_for_page(&format!("articles/{}/", a.slug));
+        let page = format!("articles/{}/", a.slug);
+        let checks = checks.get(page.as_str()).copied().unwrap_or_default();
         crate::incremental::hash_of(&(a, docs, checks))
     }
 

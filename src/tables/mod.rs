@@ -1221,7 +1221,7 @@ pub enum PagePart<'c> {
 }
 
 /// Counts of checks on one page, for its "Reproduction" section.
-#[derive(Debug, Clone, Copy, Default, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, Hash, PartialEq, serde::Serialize)]
 pub struct CheckCounts {
     /// All checks.
     pub total: usize,
@@ -1229,6 +1229,19 @@ pub struct CheckCounts {
     pub matched: usize,
     /// Mismatches (and unresolvable checks).
     pub mismatched: usize,
+}
+
+impl CheckCounts {
+    fn add(&mut self, checks: &[CheckResult]) {
+        for r in checks {
+            self.total += 1;
+            if r.status == CheckStatus::Match {
+                self.matched += 1;
+            } else {
+                self.mismatched += 1;
+            }
+        }
+    }
 }
 
 impl Computed {
@@ -1333,16 +1346,19 @@ impl Computed {
     pub fn checks_for_page(&self, page: &str) -> CheckCounts {
         let mut c = CheckCounts::default();
         for t in self.tables.values().filter(|t| t.home.page == page) {
-            for r in &t.checks {
-                c.total += 1;
-                if r.status == CheckStatus::Match {
-                    c.matched += 1;
-                } else {
-                    c.mismatched += 1;
-                }
-            }
+            c.add(&t.checks);
         }
         c
+    }
+
+    /// [`Self::checks_for_page`] of every page with checks, in one pass (a page absent here
+    /// has none): asking page by page scans every table once per page.
+    pub fn checks_by_page(&self) -> HashMap<&str, CheckCounts> {
+        let mut out: HashMap<&str, CheckCounts> = HashMap::new();
+        for t in self.tables.values() {
+            out.entry(t.home.page.as_str()).or_default().add(&t.checks);
+        }
+        out
     }
 
     /// The pages of one part of the table, dataset and check pages in a language: (output
