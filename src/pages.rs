@@ -450,12 +450,11 @@ impl<'a> SiteRender<'a> {
         if self.p.theme.has_template("bibliography.html") {
             jobs.push(Box::new(move || vec![self.bibliography_work(lang)]));
         }
-        jobs.push(Box::new(move || {
-            crate::cite::site::kb_page_jobs(self, lang)
-                .into_iter()
-                .map(job)
-                .collect()
-        }));
+        if self.p.theme.has_template("cite.html") {
+            jobs.push(Box::new(move || {
+                vec![job(crate::cite::site::kb_page_job(self, lang))]
+            }));
+        }
         for part in self.computed.page_parts(self.p) {
             jobs.push(Box::new(move || {
                 self.computed
@@ -495,13 +494,18 @@ impl<'a> SiteRender<'a> {
         title_key: &str,
         intro_key: &str,
     ) -> PageJob {
-        let title = self.t(lang, title_key);
-        let ctx = self.base_ctx(lang, path, &title, &self.t(lang, intro_key), &Lang::ALL);
         PageJob {
             path: Self::out_path(lang, path),
             template,
-            ctx,
+            ctx: self.simple_ctx(lang, path, title_key, intro_key),
         }
+    }
+
+    /// The context of a page in every language, titled and introduced by the interface strings
+    /// `title_key` and `intro_key`.
+    pub fn simple_ctx(&self, lang: Lang, path: &str, title_key: &str, intro_key: &str) -> Context {
+        let title = self.t(lang, title_key);
+        self.base_ctx(lang, path, &title, &self.t(lang, intro_key), &Lang::ALL)
     }
 
     /// A card for article lists.

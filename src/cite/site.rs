@@ -1009,30 +1009,37 @@ pub fn works_inputs(r: &SiteRender<'_>, cards: &HashMap<&str, u64>) -> u64 {
     crate::incremental::hash_of(&(articles, pages, datasets))
 }
 
-/// "Cite this knowledge base" (`cite/`): its citation in every style, with its version. The
-/// version hashes every input, so this page changes with any edit; it is kept small and apart
-/// from the bibliography page, which serve can then reuse while no work or citation changes.
-pub fn kb_page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str, Context)> {
+/// The context of one of the knowledge base's own pages (`path`, titled and introduced by the
+/// interface strings), with its breadcrumbs as JSON-LD.
+fn own_page_ctx(
+    r: &SiteRender<'_>,
+    lang: Lang,
+    path: &str,
+    title_key: &str,
+    intro_key: &str,
+) -> Context {
     let p = r.p;
-    if !p.theme.has_template("cite.html") {
-        return Vec::new();
-    }
-    let path = "cite/";
-    let title = t(p, lang, "cite_kb").to_string();
-    let mut ctx = r.base_ctx(lang, path, &title, t(p, lang, "cite_kb_intro"), &Lang::ALL);
-    ctx.insert("kb_cite", &r.cite.kb_block(p, lang));
+    let mut ctx = r.simple_ctx(lang, path, title_key, intro_key);
+    let crumbs = [(t(p, lang, title_key).to_string(), path.to_string())];
     ctx.insert(
         "jsonld",
         &crate::render::json_for_script(&json!({
             "@context": "https://schema.org",
-            "@graph": [r.cite.breadcrumbs(p, lang, &[(title.clone(), path.into())])],
+            "@graph": [r.cite.breadcrumbs(p, lang, &crumbs)],
         })),
     );
-    vec![(
-        format!("{}{path}index.html", lang.prefix()),
-        "cite.html",
-        ctx,
-    )]
+    ctx
+}
+
+/// "Cite this knowledge base" (`cite/`): its citation in every style, with its version. The
+/// version hashes every input, so this page changes with any edit; it is kept small and apart
+/// from the bibliography page, which serve can then reuse while no work or citation changes.
+/// The theme has `cite.html` (the caller checks).
+pub fn kb_page_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
+    let path = "cite/";
+    let mut ctx = own_page_ctx(r, lang, path, "cite_kb", "cite_kb_intro");
+    ctx.insert("kb_cite", &r.cite.kb_block(r.p, lang));
+    (SiteRender::out_path(lang, path), "cite.html", ctx)
 }
 
 /// The site-wide bibliography page of one language: every work, alphabetically, with the
@@ -1042,14 +1049,7 @@ pub fn kb_page_jobs(r: &SiteRender<'_>, lang: Lang) -> Vec<(String, &'static str
 pub fn bibliography_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
     let p = r.p;
     let path = "bibliography/";
-    let title = t(p, lang, "bibliography_title").to_string();
-    let mut ctx = r.base_ctx(
-        lang,
-        path,
-        &title,
-        t(p, lang, "bibliography_intro"),
-        &Lang::ALL,
-    );
+    let mut ctx = own_page_ctx(r, lang, path, "bibliography_title", "bibliography_intro");
     let style = style_for(&p.config, lang);
     let keys = p.bibliography.sorted_keys(lang);
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -1084,18 +1084,7 @@ pub fn bibliography_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str
         "style_label",
         t(p, lang, &format!("style_{}", style.name())),
     );
-    ctx.insert(
-        "jsonld",
-        &crate::render::json_for_script(&json!({
-            "@context": "https://schema.org",
-            "@graph": [r.cite.breadcrumbs(p, lang, &[(title.clone(), path.into())])],
-        })),
-    );
-    (
-        format!("{}{path}index.html", lang.prefix()),
-        "bibliography.html",
-        ctx,
-    )
+    (SiteRender::out_path(lang, path), "bibliography.html", ctx)
 }
 
 /// `bilim cite ID --format F`: the citation of an article (slug), dataset or computed table

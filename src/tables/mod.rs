@@ -1395,15 +1395,7 @@ impl Computed {
 
     /// The page of every check.
     fn checks_job(&self, r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
-        let i18n = &r.p.theme.i18n;
-        let title = i18n.get(lang, "checks_title").to_string();
-        let mut ctx = r.base_ctx(
-            lang,
-            "checks/",
-            &title,
-            i18n.get(lang, "checks_intro"),
-            &Lang::ALL,
-        );
+        let mut ctx = r.simple_ctx(lang, "checks/", "checks_title", "checks_intro");
         let rows: Vec<Value> = self
             .check_rows()
             .into_iter()
@@ -1622,7 +1614,6 @@ fn data_rows(e: &DatasetEntry, page: usize, lang: Lang) -> Vec<Vec<String>> {
 /// The datasets list, grouped by source article.
 fn datasets_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Context) {
     let p = r.p;
-    let i18n = &p.theme.i18n;
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let article_of = |key: &str| p.content.articles.iter().find(|a| a.meta.cite_key == key);
     for (id, e) in p.datasets.iter() {
@@ -1641,14 +1632,7 @@ fn datasets_job(r: &SiteRender<'_>, lang: Lang) -> (String, &'static str, Contex
         .into_iter()
         .map(|(g, list)| json!({"title": g, "datasets": list}))
         .collect();
-    let title = i18n.get(lang, "datasets_title").to_string();
-    let mut ctx = r.base_ctx(
-        lang,
-        "datasets/",
-        &title,
-        i18n.get(lang, "datasets_intro"),
-        &Lang::ALL,
-    );
+    let mut ctx = r.simple_ctx(lang, "datasets/", "datasets_title", "datasets_intro");
     ctx.insert("groups", &groups);
     (
         SiteRender::out_path(lang, "datasets/"),
