@@ -165,12 +165,24 @@ impl<K: Hash + Eq + Clone, T> Cache<K, T> {
         self.lock().retain(|_, e| e.used == generation);
     }
 
-    /// How many values were (made, found) since the last call.
+    /// How many values were (made, found) since the last call (only the counts a [`Rebuild`]
+    /// reports are taken; the others are never read).
     fn take_counts(&self) -> (usize, usize) {
         (
             self.made.swap(0, Ordering::Relaxed),
             self.found.swap(0, Ordering::Relaxed),
         )
+    }
+}
+
+/// A cache that forgets what the last complete build did not use.
+trait Prune {
+    fn prune(&self, generation: u64);
+}
+
+impl<K: Hash + Eq + Clone, T> Prune for Cache<K, T> {
+    fn prune(&self, generation: u64) {
+        Cache::prune(self, generation);
     }
 }
 
@@ -263,6 +275,47 @@ impl Memo {
 }
 
 impl Memo {
+    /// Drop every entry the current build did not use. `self` is taken apart field by field so
+    /// that a cache added to `Memo` and left out here does not compile (it would grow forever).
+    fn prune(&self) {
+        let Memo {
+            generation,
+            settled: _,
+            search_index: _, // replaced by every build
+            docs,
+            terms,
+            pages,
+            pages_by_inputs,
+            citations,
+            datasets,
+            search_docs,
+            articles,
+            files,
+            chunks,
+            bibliography,
+            texts,
+            taxonomies,
+        } = self;
+        let caches: [&dyn Prune; 13] = [
+            docs,
+            terms,
+            pages,
+            pages_by_inputs,
+            citations,
+            datasets,
+            search_docs,
+            articles,
+            files,
+            chunks,
+            bibliography,
+            texts,
+            taxonomies,
+        ];
+        for cache in caches {
+            cache.prune(*generation);
+        }
+    }
+
     /// The stamp of a file (see [`file_stamp`]): `None` means "read it".
     pub fn file_stamp(&self, path: &Path) -> Option<u64> {
         file_stamp(path, self.settled)
@@ -454,28 +507,13 @@ impl Session {
         self.memo.generation += 1;
         let built = crate::site::build_with_memo(&self.opts, Some(&self.memo));
         let (docs_rendered, _) = self.memo.docs.take_counts();
-        self.memo.terms.take_counts();
         let (pages_rendered, _) = self.memo.pages.take_counts();
         let (_, pages_reused) = self.memo.pages_by_inputs.take_counts();
-        self.memo.citations.take_counts();
         let (datasets_parsed, _) = self.memo.datasets.take_counts();
         let (articles_parsed, _) = self.memo.articles.take_counts();
-        self.memo.search_docs.take_counts();
         let (files, report) = built?;
         // Only a complete build knows which entries are still needed.
-        self.memo.docs.prune(self.memo.generation);
-        self.memo.terms.prune(self.memo.generation);
-        self.memo.pages.prune(self.memo.generation);
-        self.memo.pages_by_inputs.prune(self.memo.generation);
-        self.memo.citations.prune(self.memo.generation);
-        self.memo.datasets.prune(self.memo.generation);
-        self.memo.articles.prune(self.memo.generation);
-        self.memo.search_docs.prune(self.memo.generation);
-        self.memo.files.prune(self.memo.generation);
-        self.memo.chunks.prune(self.memo.generation);
-        self.memo.bibliography.prune(self.memo.generation);
-        self.memo.texts.prune(self.memo.generation);
-        self.memo.taxonomies.prune(self.memo.generation);
+        self.memo.prune();
         let (written, removed) = crate::site::timed("write changed files", || {
             files.sync_into(&self.opts.output, &mut self.written)
         })?;
