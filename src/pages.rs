@@ -67,6 +67,9 @@ struct PageReuse<'a> {
     /// Per article slug: what an article card in a list reads of it (metadata and the titles
     /// and descriptions of its versions, not the bodies).
     cards: HashMap<&'a str, u64>,
+    /// The card inputs of every article in list order ([`SiteRender::sorted_articles`]): what
+    /// the list of all articles and the feeds read.
+    list: u64,
     /// What the bibliography page reads besides the site inputs
     /// ([`crate::cite::site::works_inputs`]).
     works: u64,
@@ -102,7 +105,6 @@ impl From<PageJob> for Work {
 /// holding them all would take gigabytes).
 type Job<'r> = Box<dyn FnOnce() -> Vec<Work> + Send + 'r>;
 
-/// Every taxonomy of the site in each of its languages.
 /// Every taxonomy's terms in every language.
 pub type Taxonomies = BTreeMap<(Kind, Lang), taxonomy::Terms>;
 
@@ -122,14 +124,11 @@ fn taxonomies(p: &Project, memo: Option<&crate::incremental::Memo>) -> Arc<Taxon
         })
         .collect();
     let c = &p.config;
-    let key = crate::incremental::hash_of(&(
-        c.langs(),
-        format!("{:?}", (&c.topics, &c.methods)),
-        articles,
-    ));
+    let key = crate::incremental::hash_of(&(c.langs(), &c.topics, &c.methods, articles));
     m.taxonomies(key, || all_taxonomies(p))
 }
 
+/// Every taxonomy of the site in each of its languages.
 fn all_taxonomies(p: &Project) -> Taxonomies {
     let keys: Vec<(Kind, Lang)> = p
         .config
@@ -599,12 +598,7 @@ impl<'a> SiteRender<'a> {
 
     /// The list of all articles: it reads their cards only, so a body edit reuses it.
     fn article_list_work(&self, lang: Lang) -> Work {
-        let inputs: Option<Vec<_>> = self.reuse.as_ref().map(|r| {
-            self.sorted_articles()
-                .iter()
-                .map(|a| r.cards.get(a.slug.as_str()))
-                .collect()
-        });
+        let inputs = self.reuse.as_ref().map(|r| r.list);
         self.reusable(lang, "articles/", inputs, || self.article_list_job(lang))
     }
 
@@ -706,10 +700,16 @@ impl<'a> SiteRender<'a> {
             },
         );
         let works = crate::cite::site::works_inputs(self, &cards);
+        let list: Vec<_> = self
+            .sorted_articles()
+            .iter()
+            .map(|a| cards.get(a.slug.as_str()))
+            .collect();
         PageReuse {
             memo,
             site,
             articles,
+            list: crate::incremental::hash_of(&list),
             cards,
             works,
         }
@@ -1030,38 +1030,33 @@ impl<'a> SiteRender<'a> {
             .filter(|p| !p.starts_with("ru/") && !p.starts_with("kk/"))
             .collect();
         paths.sort();
-        let make = || SharedText::new(self.sitemap(&paths, &langs));
-        // The sitemap changes only when a page is added or removed (serve keeps it otherwise).
-        let sitemap = match &self.reuse {
-            Some(r) => {
-                let key = crate::incremental::hash_of(&(
-                    &paths,
-                    &langs,
-                    &self.base_url,
-                    self.p.build_date.iso(),
-                ));
-                r.memo.text("sitemap.xml", key, make)
-            }
-            None => Arc::new(make()),
-        };
+        // The sitemap changes only when a page is added or removed.
+        let inputs = (&paths, &langs, &self.base_url, self.p.build_date.iso());
+        let sitemap = self.kept_file("sitemap.xml", inputs, || self.sitemap(&paths, &langs));
         files.add_shared("sitemap.xml", sitemap);
         for lang in langs {
             let name = format!("{}atom.xml", lang.prefix());
-            let make = || SharedText::new(self.atom(lang));
-            // A feed lists every article's card: kept while no card changes (as the lists are).
-            let feed = match &self.reuse {
-                Some(r) => {
-                    let cards: Vec<_> = self
-                        .sorted_articles()
-                        .iter()
-                        .map(|a| r.cards.get(a.slug.as_str()))
-                        .collect();
-                    let key = crate::incremental::hash_of(&(r.site.get(&lang), cards));
-                    r.memo.text(&name, key, make)
-                }
-                None => Arc::new(make()),
-            };
+            // A feed lists every article's card, as the list of all articles does.
+            let inputs = self.reuse.as_ref().map(|r| (r.site.get(&lang), r.list));
+            let feed = self.kept_file(&name, inputs, || self.atom(lang));
             files.add_shared(name, feed);
+        }
+    }
+
+    /// A file made from the whole site, or (serve) the one an earlier build made from inputs
+    /// that hash the same; `inputs` must cover everything `make` reads.
+    fn kept_file(
+        &self,
+        name: &str,
+        inputs: impl std::hash::Hash,
+        make: impl FnOnce() -> String,
+    ) -> Arc<SharedText> {
+        let make = || SharedText::new(make());
+        match &self.reuse {
+            Some(r) => r
+                .memo
+                .text(name, crate::incremental::hash_of(&inputs), make),
+            None => Arc::new(make()),
         }
     }
 
