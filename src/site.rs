@@ -468,6 +468,14 @@ pub fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
     value
 }
 
+/// Print a fact beside the stage times (when `BILIM_TIMINGS` is set), e.g. how much a stage
+/// could reuse.
+pub fn timing_note(note: &str) {
+    if std::env::var_os("BILIM_TIMINGS").is_some() {
+        eprintln!("timing: {note}");
+    }
+}
+
 /// Refuse outputs that would destroy the project (the root itself, `content/`, …).
 fn guard_output(root: &Path, output: &Path) -> Result<()> {
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());

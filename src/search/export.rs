@@ -269,7 +269,7 @@ pub fn write_site(
         Inverted::build(&corpus, memo)
     });
     if let Some(n) = index.patched() {
-        crate::site::timed(&format!("    index patched: {n} documents replaced"), || ());
+        crate::site::timing_note(&format!("    index patched: {n} documents replaced"));
     }
     crate::site::timed("    search static index", || {
         write(&index, &corpus, files, memo)
