@@ -721,7 +721,7 @@ impl<'a> SiteRender<'a> {
         let docs: Vec<_> = a
             .versions
             .values()
-            .map(|v| self.docs.get(&v.doc.path).map(|d| d.page_hash))
+            .map(|v| self.docs.get(&v.doc.path).map(|d| d.page_hash()))
             .collect();
         let page = format!("articles/{}/", a.slug);
         let checks = checks.get(page.as_str()).copied().unwrap_or_default();

@@ -234,12 +234,32 @@ pub struct RenderedDoc {
     pub body: Rendered,
     /// The page's reference list (key, HTML).
     pub references: Vec<(String, String)>,
-    /// The hash of `body.plain`, computed once: what is derived from the text (search chunks)
-    /// is keyed by it without hashing the text on every rebuild.
-    pub plain_hash: u64,
-    /// The hash of what a page shows of it (HTML, contents, references), computed once: serve
-    /// keys article pages by it.
-    pub page_hash: u64,
+    /// See [`RenderedDoc::plain_hash`] and [`RenderedDoc::page_hash`]: computed when first
+    /// asked for (only serve asks), then kept with the document.
+    hashes: std::sync::OnceLock<(u64, u64)>,
+}
+
+impl RenderedDoc {
+    /// The hash of `body.plain`: what is derived from the text (search chunks) is keyed by it
+    /// without hashing the text on every rebuild.
+    pub fn plain_hash(&self) -> u64 {
+        self.hashes().0
+    }
+
+    /// The hash of what a page shows of it (HTML, contents, references): serve keys article
+    /// pages by it.
+    pub fn page_hash(&self) -> u64 {
+        self.hashes().1
+    }
+
+    fn hashes(&self) -> (u64, u64) {
+        *self.hashes.get_or_init(|| {
+            (
+                hash_of(&self.body.plain),
+                hash_of(&(&self.body.html, &self.body.toc, &self.references)),
+            )
+        })
+    }
 }
 
 /// Citation marker: a private-use character pair that Markdown never produces.
@@ -315,8 +335,7 @@ pub fn render_doc(p: &Project, computed: &Computed, doc: &Document) -> Result<Re
     body.plain.shrink_to_fit();
     body.toc.shrink_to_fit();
     Ok(RenderedDoc {
-        plain_hash: hash_of(&body.plain),
-        page_hash: hash_of(&(&body.html, &body.toc, &formatted.references)),
+        hashes: std::sync::OnceLock::new(),
         body,
         references: formatted.references,
     })

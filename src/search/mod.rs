@@ -120,20 +120,23 @@ pub struct SearchDoc {
     pub chunks: Arc<Chunks>,
 }
 
-/// A document's text in chunks, with the hash of that text computed once: serve keys a
-/// document's analysis and result files by it, and hashing 30,000 bodies on every rebuild cost
-/// more than the rest of keying them. `Hash` writes only that hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A document's text in chunks, with the hash of that text computed once, when first needed
+/// (only serve needs it): serve keys a document's analysis and result files by it, and hashing
+/// 30,000 bodies on every rebuild cost more than the rest of keying them. `Hash` writes only
+/// that hash.
+#[derive(Debug, Clone)]
 pub struct Chunks {
     texts: Vec<String>,
-    hash: u64,
+    hash: std::sync::OnceLock<u64>,
 }
 
 impl Chunks {
     /// Chunks of the given texts.
     pub fn new(texts: Vec<String>) -> Chunks {
-        let hash = crate::incremental::hash_of(&texts);
-        Chunks { texts, hash }
+        Chunks {
+            texts,
+            hash: std::sync::OnceLock::new(),
+        }
     }
 
     /// [`chunk_text`]'s chunks of `text`.
@@ -151,7 +154,11 @@ impl std::ops::Deref for Chunks {
 
 impl std::hash::Hash for Chunks {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
+        state.write_u64(
+            *self
+                .hash
+                .get_or_init(|| crate::incremental::hash_of(&self.texts)),
+        );
     }
 }
 
@@ -351,7 +358,7 @@ fn article_docs(
         let chunks = match (memo, rendered) {
             (Some(m), Some(d)) => m.chunks(
                 &v.doc.path,
-                crate::incremental::hash_of(&(&v.description, d.plain_hash)),
+                crate::incremental::hash_of(&(&v.description, d.plain_hash())),
                 chunk,
             ),
             _ => Arc::new(chunk()),
