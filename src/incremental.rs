@@ -222,7 +222,8 @@ pub struct Memo {
     /// The parsed bibliography (with the references it formatted), by the hash of its text
     /// and the theme's locale files.
     bibliography: Cache<(), crate::cite::Bibliography>,
-    /// Files derived from the whole site (the sitemap), by name and a hash of their inputs.
+    /// Files derived from the whole site (the sitemap, the feeds), by name and a hash of their
+    /// inputs.
     texts: Cache<String, SharedText>,
     /// Every taxonomy's terms, by a hash of the articles' metadata and keywords.
     taxonomies: Cache<(), crate::pages::Taxonomies>,

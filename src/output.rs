@@ -30,7 +30,8 @@ pub struct SiteFiles {
 #[derive(Debug)]
 enum Body {
     Memory(Vec<u8>),
-    /// A rendered page, shared with serve's page cache rather than copied out of it.
+    /// A file shared with one of serve's caches (a page, a CSV, a search result, a citation
+    /// file) rather than copied out of it.
     Shared(Arc<SharedText>),
     /// Already written into the staging directory.
     Staged,
@@ -129,7 +130,7 @@ impl SiteFiles {
         self.files.insert(path.into(), Body::Staged);
     }
 
-    /// Add a page shared with serve's cache (in a staged set, written at once like [`Self::add`]).
+    /// Add a file shared with serve's caches (in a staged set, written at once like [`Self::add`]).
     pub fn add_shared(&mut self, path: impl Into<String>, text: Arc<SharedText>) {
         if self.staging.is_some() {
             let text = Arc::try_unwrap(text).map_or_else(|t| t.bytes.clone(), |t| t.bytes);
