@@ -70,6 +70,9 @@ struct PageReuse<'a> {
     /// The card inputs of every article in list order ([`SiteRender::sorted_articles`]): what
     /// the list of all articles and the feeds read.
     list: u64,
+    /// Per bibliography key: the card inputs of the first article with that key (the article
+    /// a dataset's page links to as its source).
+    sources: HashMap<&'a str, u64>,
     /// What the bibliography page reads besides the site inputs
     /// ([`crate::cite::site::works_inputs`]).
     works: u64,
@@ -455,13 +458,7 @@ impl<'a> SiteRender<'a> {
             }));
         }
         for part in self.computed.page_parts(self.p) {
-            jobs.push(Box::new(move || {
-                self.computed
-                    .page_jobs(self, lang, part)
-                    .into_iter()
-                    .map(job)
-                    .collect()
-            }));
+            jobs.push(Box::new(move || self.part_work(lang, part)));
         }
         for (id, e, page) in self.p.datasets.later_row_pages() {
             jobs.push(Box::new(move || {
@@ -656,6 +653,26 @@ impl<'a> SiteRender<'a> {
         }
     }
 
+    /// The pages of one part of the tables and datasets; serve reuses a dataset's or table's
+    /// page by [`Computed::part_inputs`].
+    fn part_work(&self, lang: Lang, part: crate::tables::PagePart<'_>) -> Vec<Work> {
+        let job = |page: (String, &'static str, Context)| Work::from(PageJob::from(page));
+        let inputs = self.reuse.as_ref().and_then(|r| {
+            self.computed
+                .part_inputs(self.p, &part, |key| r.sources.get(key).copied())
+        });
+        let Some((path, inputs)) = inputs else {
+            return (self.computed.page_jobs(self, lang, part).into_iter())
+                .map(job)
+                .collect();
+        };
+        vec![self.reusable(lang, &path, inputs, || {
+            let mut pages = self.computed.page_jobs(self, lang, part);
+            debug_assert_eq!(pages.len(), 1, "a dataset or table part is one page");
+            PageJob::from(pages.remove(0))
+        })]
+    }
+
     /// The bibliography page: a megabyte at 10,000 articles, the same after a body edit that
     /// cites nothing new.
     fn bibliography_work(&self, lang: Lang) -> Work {
@@ -700,6 +717,13 @@ impl<'a> SiteRender<'a> {
             },
         );
         let works = crate::cite::site::works_inputs(self, &cards);
+        let mut sources = HashMap::new();
+        for a in &self.p.content.articles {
+            // The first article with a key, as `find` in the dataset and table pages.
+            if let Some(card) = cards.get(a.slug.as_str()) {
+                sources.entry(a.meta.cite_key.as_str()).or_insert(*card);
+            }
+        }
         let list: Vec<_> = self
             .sorted_articles()
             .iter()
@@ -712,6 +736,7 @@ impl<'a> SiteRender<'a> {
             list: crate::incremental::hash_of(&list),
             cards,
             works,
+            sources,
         }
     }
 

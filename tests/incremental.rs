@@ -290,6 +290,12 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         .filter(|k| k.ends_with("bibliography/index.html"))
         .count();
     assert_eq!(bibliography_pages, 3);
+    // and the page of every table and dataset, in each language
+    let part_pages = snapshot(&out)
+        .keys()
+        .filter(|k| is_table_or_dataset_page(k))
+        .count();
+    assert_eq!(part_pages, 3 * 3, "two tables and one dataset");
 
     let datasets = std::fs::read_dir(root.join("data"))
         .unwrap()
@@ -314,7 +320,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     );
     assert_eq!(
         again.pages_reused,
-        article_pages + term_pages + list_pages + bibliography_pages,
+        article_pages + term_pages + list_pages + bibliography_pages + part_pages,
         "{again:?}"
     );
 
@@ -326,10 +332,10 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     assert_eq!(edited.articles_parsed, 1, "{edited:?}");
     // The edited article's page is built again in each language; the other article's is not,
     // nor is any term page (a body edit changes no article card) or bibliography page (it
-    // cites nothing new).
+    // cites nothing new), nor the page of any table or dataset.
     assert_eq!(
         edited.pages_reused,
-        article_pages + term_pages + list_pages + bibliography_pages - 3,
+        article_pages + term_pages + list_pages + bibliography_pages + part_pages - 3,
         "{edited:?}"
     );
     // The article's page in English and the "cite this knowledge base" pages (which carry its
@@ -372,7 +378,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     let uncited = session.rebuild().unwrap();
     assert_eq!(
         uncited.pages_reused,
-        article_pages + term_pages + list_pages - 3,
+        article_pages + term_pages + list_pages + part_pages - 3,
         "{uncited:?}"
     );
     assert!(!cited_on_alpha(&bibliography()));
@@ -414,6 +420,7 @@ fn a_csv_edit_parses_that_dataset_only() {
         .keys()
         .filter(|k| k.ends_with("articles/index.html"))
         .count();
+    let part_pages = files.keys().filter(|k| is_table_or_dataset_page(k)).count();
     // Another input changes: the dataset is not parsed again and its row pages are reused.
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
@@ -421,7 +428,7 @@ fn a_csv_edit_parses_that_dataset_only() {
     let bibliography_pages = 3;
     assert_eq!(
         edited.pages_reused,
-        article_pages - 3 + term_pages + list_pages + bibliography_pages + row_pages,
+        article_pages - 3 + term_pages + list_pages + bibliography_pages + row_pages + part_pages,
         "{edited:?}"
     );
     // Its CSV changes (the last row, on the third page of rows): it is parsed again, and the
@@ -439,6 +446,17 @@ fn a_csv_edit_parses_that_dataset_only() {
 
 /// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a
 /// taxonomy's index.
+/// `[<lang>/]tables/<id>/index.html` or `[<lang>/]datasets/<id>/index.html` (not a dataset's
+/// later row pages).
+fn is_table_or_dataset_page(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let n = parts.len();
+    n >= 3
+        && matches!(parts[n - 3], "tables" | "datasets")
+        && parts[n - 1] == "index.html"
+        && n <= 4
+}
+
 fn is_term_page(path: &str) -> bool {
     const KINDS: [&str; 7] = [
         "keywords",

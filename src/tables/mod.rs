@@ -1384,6 +1384,41 @@ impl Computed {
         }
     }
 
+    /// The path of a dataset's or table's page with a hash of what its context reads besides
+    /// every page's site inputs ([`crate::pages`] keys serve's page reuse with them), or `None`
+    /// for the lists, which are built every time. `source` gives the card inputs of the article
+    /// that a bibliography key names (the page links to it and shows its title).
+    pub fn part_inputs(
+        &self,
+        p: &Project,
+        part: &PagePart<'_>,
+        source: impl Fn(&str) -> Option<u64>,
+    ) -> Option<(String, u64)> {
+        use crate::incremental::hash_of;
+        match *part {
+            PagePart::Lists => None,
+            PagePart::Dataset(id, e) => {
+                let used_by: Vec<(&String, &str)> = self
+                    .tables
+                    .iter()
+                    .filter(|(_, t)| t.spec.dataset.as_deref() == Some(id))
+                    .map(|(tid, t)| (tid, t.spec.caption.as_str()))
+                    .collect();
+                let source = source(&e.data.meta.source);
+                let key = hash_of(&("dataset", id, e.fingerprint, source, used_by));
+                Some((format!("datasets/{id}/"), key))
+            }
+            PagePart::Table(id, t) => {
+                // The dataset's labels and source citation show in the table and its "cite".
+                let dataset = t.spec.dataset.as_deref().and_then(|d| p.datasets.get(d));
+                let dataset = dataset.map(|e| (e.fingerprint, source(&e.data.meta.source)));
+                // `TableEntry` holds floats (no `Hash`); its `Debug` text is exact and small.
+                let key = hash_of(&("table", id, format!("{t:?}"), dataset));
+                Some((format!("tables/{id}/"), key))
+            }
+        }
+    }
+
     /// The independent parts of [`Self::page_jobs`] (the lists, each dataset, each table), so
     /// that their pages are built in parallel.
     pub fn page_parts<'c>(&'c self, p: &'c Project) -> Vec<PagePart<'c>> {
