@@ -322,6 +322,76 @@ fn locate(fm: &str, needle: &str) -> (usize, usize) {
         })
 }
 
+/// What a walk of `content/` finds, in the order of a depth-first walk by file name.
+enum Walked {
+    File(PathBuf),
+    /// Reported, not followed.
+    Symlink(PathBuf),
+    /// A directory that could not be listed, with the error.
+    Unreadable(PathBuf, String),
+}
+
+/// The kind of one directory entry (as the directory reports it; links are not followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory (walked into).
+    Dir,
+    /// A symbolic link (reported, not followed).
+    Symlink,
+    /// Anything else (a socket, a device): skipped.
+    Other,
+}
+
+/// A directory's entries sorted by name.
+pub type DirListing = Vec<(std::ffi::OsString, EntryKind)>;
+
+/// Walk `dir`, appending what it holds to `out`. Serve keeps each directory's listing while the
+/// directory's stamp stays ([`crate::incremental::Memo::dir_listing`]): only adding, removing
+/// or renaming an entry changes a listing, and that changes the directory's modification time.
+/// Stat-ing 10,000 article directories costs less than reading them, and while serve watches
+/// them every read of a directory is also an inotify event for its watcher.
+fn walk(dir: &Path, memo: Option<&crate::incremental::Memo>, out: &mut Vec<Walked>) {
+    let listing = match memo {
+        Some(m) => m.dir_listing(dir, || list_dir(dir)),
+        None => list_dir(dir).map(std::sync::Arc::new),
+    };
+    let entries = match listing {
+        Ok(entries) => entries,
+        Err(e) => return out.push(Walked::Unreadable(dir.to_path_buf(), e.to_string())),
+    };
+    for (name, kind) in entries.iter() {
+        let path = dir.join(name);
+        match kind {
+            EntryKind::Dir => walk(&path, memo, out),
+            EntryKind::File => out.push(Walked::File(path)),
+            EntryKind::Symlink => out.push(Walked::Symlink(path)),
+            EntryKind::Other => {}
+        }
+    }
+}
+
+fn list_dir(dir: &Path) -> std::io::Result<DirListing> {
+    let mut entries = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let t = e.file_type()?;
+        let kind = if t.is_symlink() {
+            EntryKind::Symlink
+        } else if t.is_dir() {
+            EntryKind::Dir
+        } else if t.is_file() {
+            EntryKind::File
+        } else {
+            EntryKind::Other
+        };
+        entries.push((e.file_name(), kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
 impl Content {
     /// Walk `content/` and parse every file, reporting all problems at once. With a memo
     /// (serve), an article whose files did not change since it was last parsed is taken from
@@ -339,30 +409,30 @@ impl Content {
         if !dir.is_dir() {
             return Ok(Content::default());
         }
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let p = e.path().unwrap_or(&dir);
+        let mut walked = Vec::new();
+        walk(&dir, memo, &mut walked);
+        for entry in walked {
+            let abs = match &entry {
+                Walked::File(path) => path.as_path(),
+                Walked::Unreadable(path, e) => {
                     diags.push(Diagnostic::file(
-                        rel_to(root, p),
+                        rel_to(root, path),
                         format!("cannot read: {e}"),
                     ));
                     continue;
                 }
-            };
-            let abs = entry.path();
-            let rel = rel_to(root, abs);
-            if entry.path_is_symlink() {
-                diags.push(
-                    Diagnostic::file(&rel, "symbolic links are not followed in content/")
+                Walked::Symlink(path) => {
+                    diags.push(
+                        Diagnostic::file(
+                            rel_to(root, path),
+                            "symbolic links are not followed in content/",
+                        )
                         .hint("replace the link with the file itself"),
-                );
-                continue;
-            }
-            if !entry.file_type().is_file() {
-                continue;
-            }
+                    );
+                    continue;
+                }
+            };
+            let rel = rel_to(root, abs);
             let parts: Vec<&str> = rel
                 .components()
                 .filter_map(|c| c.as_os_str().to_str())

@@ -217,6 +217,8 @@ pub struct Memo {
     articles: Cache<String, crate::content::Article>,
     /// Raw files (datasets' CSVs), by path and stamp.
     files: Cache<PathBuf, SharedText>,
+    /// Directory listings under `content/`, by path and the directory's stamp.
+    dirs: Cache<PathBuf, crate::content::DirListing>,
     /// The search chunks of an article version, by document path and its text's hash.
     chunks: Cache<PathBuf, crate::search::Chunks>,
     /// The parsed bibliography (with the references it formatted), by the hash of its text
@@ -242,6 +244,7 @@ impl Memo {
             datasets: Cache::new(),
             articles: Cache::new(),
             files: Cache::new(),
+            dirs: Cache::new(),
             chunks: Cache::new(),
             bibliography: Cache::new(),
             texts: Cache::new(),
@@ -292,12 +295,13 @@ impl Memo {
             search_docs,
             articles,
             files,
+            dirs,
             chunks,
             bibliography,
             texts,
             taxonomies,
         } = self;
-        let caches: [&dyn Prune; 13] = [
+        let caches: [&dyn Prune; 14] = [
             docs,
             terms,
             pages,
@@ -307,6 +311,7 @@ impl Memo {
             search_docs,
             articles,
             files,
+            dirs,
             chunks,
             bibliography,
             texts,
@@ -320,6 +325,19 @@ impl Memo {
     /// The stamp of a file (see [`file_stamp`]): `None` means "read it".
     pub fn file_stamp(&self, path: &Path) -> Option<u64> {
         file_stamp(path, self.settled)
+    }
+
+    /// A directory's listing, read again only when the directory's stamp changed (or could not
+    /// be trusted).
+    pub fn dir_listing(
+        &self,
+        path: &Path,
+        list: impl FnOnce() -> std::io::Result<crate::content::DirListing>,
+    ) -> std::io::Result<Arc<crate::content::DirListing>> {
+        match self.file_stamp(path) {
+            Some(stamp) => (self.dirs).get_or_make(&path.to_path_buf(), stamp, self.generation, list),
+            None => list().map(Arc::new),
+        }
     }
 
     /// A file's bytes, read again only when its stamp changed (or could not be trusted).

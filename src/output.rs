@@ -258,15 +258,26 @@ impl SiteFiles {
             *written = all;
             return Ok((n, 0));
         }
+        let mut known = 0;
         let changed: Vec<&(&str, &[u8], u64)> = hashes
             .iter()
-            .filter(|(p, _, h)| written.get(*p) != Some(h))
+            .filter(|(p, _, h)| {
+                let last = written.get(*p);
+                known += usize::from(last.is_some());
+                last != Some(h)
+            })
             .collect();
-        let stale: Vec<String> = written
-            .keys()
-            .filter(|p| !self.files.contains_key(p.as_str()))
-            .cloned()
-            .collect();
+        // `written` holds only files of earlier builds that had bytes in memory, as `hashes`
+        // does, so when all its paths are among them nothing is stale, and the scan (73,000
+        // lookups in the file map at 10,000 articles) is skipped.
+        let stale: Vec<String> = if known == written.len() {
+            Vec::new()
+        } else {
+            (written.keys())
+                .filter(|p| !self.files.contains_key(p.as_str()))
+                .cloned()
+                .collect()
+        };
         // Forget first: a file whose write fails is written again by the next build.
         for (p, _, _) in &changed {
             written.remove(*p);

@@ -5,7 +5,7 @@
 //! with a visible note linking the versions that do exist.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::render::PageContext as Context;
@@ -18,7 +18,7 @@ use crate::i18n::Lang;
 use crate::markdown::escape_text;
 use crate::output::{SharedText, SiteFiles};
 use crate::render::json_for_script;
-use crate::site::{timed, Project, RenderedDoc};
+use crate::site::{timed, Project};
 use crate::tables::{CheckCounts, Computed};
 use crate::taxonomy::{self, Kind};
 
@@ -36,7 +36,7 @@ pub struct SiteRender<'a> {
     /// Computed tables.
     pub computed: &'a Computed,
     /// Rendered Markdown by source path.
-    pub docs: &'a BTreeMap<PathBuf, Arc<RenderedDoc>>,
+    pub docs: &'a crate::site::Docs,
     /// Base path, e.g. `/repo/`.
     pub base: String,
     /// Absolute base URL with trailing slash.
@@ -212,7 +212,7 @@ fn render_page(
 pub fn render_site(
     p: &Project,
     computed: &Computed,
-    docs: &BTreeMap<PathBuf, Arc<RenderedDoc>>,
+    docs: &crate::site::Docs,
     live_reload: bool,
     mut files: SiteFiles,
     memo: Option<&crate::incremental::Memo>,

@@ -177,17 +177,25 @@ pub fn write(
         s.push(']');
         files.add(format!("search/t/{i}.json"), s);
     }
-    for d in &corpus.docs {
-        let made = match memo {
-            Some(m) => {
-                let key = crate::incremental::hash_of(&(&d.title, &d.url, &d.chunks));
-                m.search_doc_files(&d.url, key, || doc_files(d))
-            }
-            None => std::sync::Arc::new(doc_files(d)),
-        };
-        for (c, file) in made.iter().enumerate() {
-            files.add_shared(format!("search/d/{}-{c}.json", d.id), file.clone());
-        }
+    // Keyed, looked up and named in parallel; only adding them to the output is sequential.
+    let result_files: Vec<Vec<(String, std::sync::Arc<SharedText>)>> = corpus
+        .docs
+        .par_iter()
+        .map(|d| {
+            let made = match memo {
+                Some(m) => {
+                    let key = crate::incremental::hash_of(&(&d.title, &d.url, &d.chunks));
+                    m.search_doc_files(&d.url, key, || doc_files(d))
+                }
+                None => std::sync::Arc::new(doc_files(d)),
+            };
+            (made.iter().enumerate())
+                .map(|(c, file)| (format!("search/d/{}-{c}.json", d.id), file.clone()))
+                .collect()
+        })
+        .collect();
+    for (path, file) in result_files.into_iter().flatten() {
+        files.add_shared(path, file);
     }
     files.add("search/facets.json", facets_json(corpus).to_string());
     let manifest = json!({
@@ -212,6 +220,11 @@ fn facets_json(corpus: &Corpus) -> Value {
         v.dedup();
         values.insert(f, v);
     }
+    // Each value's position by map: a scan of the list per article was groups × values.
+    let positions: BTreeMap<&str, std::collections::HashMap<&str, usize>> = values
+        .iter()
+        .map(|(f, list)| (*f, list.iter().enumerate().map(|(i, v)| (*v, i)).collect()))
+        .collect();
     let groups: Vec<Value> = corpus
         .groups
         .iter()
@@ -220,11 +233,11 @@ fn facets_json(corpus: &Corpus) -> Value {
                 FACETS
                     .iter()
                     .map(|f| {
-                        let list = &values[f];
+                        let at = &positions[f];
                         json!(g
                             .values(f)
                             .iter()
-                            .filter_map(|v| list.iter().position(|x| x == v))
+                            .filter_map(|v| at.get(v).copied())
                             .collect::<Vec<_>>())
                     })
                     .collect(),
@@ -257,7 +270,7 @@ fn facets_json(corpus: &Corpus) -> Value {
 pub fn write_site(
     p: &crate::site::Project,
     computed: &crate::tables::Computed,
-    docs: &BTreeMap<std::path::PathBuf, std::sync::Arc<crate::site::RenderedDoc>>,
+    docs: &crate::site::Docs,
     files: &mut SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<()> {

@@ -11,14 +11,13 @@
 //! * [`cli`] is `bilim search`, with the index cached under `.bilim-cache/search/`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::i18n::Lang;
-use crate::site::{Project, RenderedDoc};
+use crate::site::Project;
 use crate::tables::Computed;
 
 pub mod analyzer;
@@ -323,7 +322,7 @@ fn label_map(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 /// The search documents of one article: one per language version the site has.
 fn article_docs(
     p: &Project,
-    docs: &BTreeMap<PathBuf, std::sync::Arc<RenderedDoc>>,
+    docs: &crate::site::Docs,
     langs: &[Lang],
     group: u32,
     a: &crate::content::Article,
@@ -383,7 +382,7 @@ fn article_docs(
 pub fn corpus(
     p: &Project,
     computed: &Computed,
-    docs: &BTreeMap<PathBuf, std::sync::Arc<RenderedDoc>>,
+    docs: &crate::site::Docs,
     memo: Option<&crate::incremental::Memo>,
 ) -> Corpus {
     let langs = p.config.langs();
