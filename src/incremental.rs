@@ -335,7 +335,9 @@ impl Memo {
         list: impl FnOnce() -> std::io::Result<crate::content::DirListing>,
     ) -> std::io::Result<Arc<crate::content::DirListing>> {
         match self.file_stamp(path) {
-            Some(stamp) => (self.dirs).get_or_make(&path.to_path_buf(), stamp, self.generation, list),
+            Some(stamp) => {
+                (self.dirs).get_or_make(&path.to_path_buf(), stamp, self.generation, list)
+            }
             None => list().map(Arc::new),
         }
     }

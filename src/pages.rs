@@ -47,6 +47,8 @@ pub struct SiteRender<'a> {
     /// Every taxonomy in every language, built once (term pages, the home page and the
     /// language switcher of keyword pages all need them).
     taxonomies: Arc<Taxonomies>,
+    /// Serve: the hash of everything the taxonomies are built from (see [`taxonomies`]).
+    taxonomies_key: Option<u64>,
     /// The keyword slugs of each language (keyword terms differ between languages).
     keyword_slugs: HashMap<Lang, HashSet<String>>,
     /// Position of each article in `p.content.articles`, by slug.
@@ -113,9 +115,13 @@ pub type Taxonomies = BTreeMap<(Kind, Lang), taxonomy::Terms>;
 
 /// The taxonomies, or (serve) those of an earlier build when no article's metadata or keywords
 /// and no vocabulary changed: a body edit changes no term.
-fn taxonomies(p: &Project, memo: Option<&crate::incremental::Memo>) -> Arc<Taxonomies> {
+/// With a memo, also the hash they are kept by.
+fn taxonomies(
+    p: &Project,
+    memo: Option<&crate::incremental::Memo>,
+) -> (Arc<Taxonomies>, Option<u64>) {
     let Some(m) = memo else {
-        return Arc::new(all_taxonomies(p));
+        return (Arc::new(all_taxonomies(p)), None);
     };
     let articles: Vec<_> = p
         .content
@@ -128,7 +134,7 @@ fn taxonomies(p: &Project, memo: Option<&crate::incremental::Memo>) -> Arc<Taxon
         .collect();
     let c = &p.config;
     let key = crate::incremental::hash_of(&(c.langs(), &c.topics, &c.methods, articles));
-    m.taxonomies(key, || all_taxonomies(p))
+    (m.taxonomies(key, || all_taxonomies(p)), Some(key))
 }
 
 /// Every taxonomy of the site in each of its languages.
@@ -217,7 +223,7 @@ pub fn render_site(
     mut files: SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<SiteFiles> {
-    let taxonomies = timed("  taxonomies", || taxonomies(p, memo));
+    let (taxonomies, taxonomies_key) = timed("  taxonomies", || taxonomies(p, memo));
     let r = SiteRender {
         p,
         computed,
@@ -230,6 +236,7 @@ pub fn render_site(
         live_reload,
         keyword_slugs: keyword_slugs(&taxonomies),
         taxonomies,
+        taxonomies_key,
         article_pos: p
             .content
             .articles
@@ -431,7 +438,7 @@ impl<'a> SiteRender<'a> {
         for kind in Kind::ALL {
             let terms = self.terms(kind, lang);
             jobs.push(Box::new(move || {
-                vec![self.taxonomy_index_job(lang, kind, terms).into()]
+                vec![self.taxonomy_index_work(lang, kind, terms)]
             }));
             for term in terms {
                 jobs.push(Box::new(move || vec![self.term_work(lang, kind, term)]));
@@ -887,6 +894,17 @@ impl<'a> SiteRender<'a> {
             template: "page.html",
             ctx,
         }
+    }
+
+    /// The index of a taxonomy's terms: serve reuses it while the taxonomies are those of the
+    /// last build (a body edit changes no term).
+    fn taxonomy_index_work(&self, lang: Lang, kind: Kind, terms: &[taxonomy::Term]) -> Work {
+        let Some(key) = self.taxonomies_key.filter(|_| self.reuse.is_some()) else {
+            return self.taxonomy_index_job(lang, kind, terms).into();
+        };
+        self.reusable(lang, &format!("{}/", kind.slug()), (kind, key), || {
+            self.taxonomy_index_job(lang, kind, terms)
+        })
     }
 
     fn taxonomy_index_job(&self, lang: Lang, kind: Kind, terms: &[taxonomy::Term]) -> PageJob {

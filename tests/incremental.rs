@@ -296,6 +296,12 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
         .filter(|k| is_table_or_dataset_page(k))
         .count();
     assert_eq!(part_pages, 3 * 3, "two tables and one dataset");
+    // and the index of every taxonomy, in each language
+    let index_pages = snapshot(&out)
+        .keys()
+        .filter(|k| is_taxonomy_index(k))
+        .count();
+    assert_eq!(index_pages, 7 * 3);
 
     let datasets = std::fs::read_dir(root.join("data"))
         .unwrap()
@@ -320,7 +326,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     );
     assert_eq!(
         again.pages_reused,
-        article_pages + term_pages + list_pages + bibliography_pages + part_pages,
+        article_pages + term_pages + list_pages + bibliography_pages + part_pages + index_pages,
         "{again:?}"
     );
 
@@ -335,7 +341,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     // cites nothing new), nor the page of any table or dataset.
     assert_eq!(
         edited.pages_reused,
-        article_pages + term_pages + list_pages + bibliography_pages + part_pages - 3,
+        article_pages + term_pages + list_pages + bibliography_pages + part_pages + index_pages - 3,
         "{edited:?}"
     );
     // The article's page in English and the "cite this knowledge base" pages (which carry its
@@ -378,7 +384,7 @@ fn a_body_edit_renders_one_document_and_rewrites_few_files() {
     let uncited = session.rebuild().unwrap();
     assert_eq!(
         uncited.pages_reused,
-        article_pages + term_pages + list_pages + part_pages - 3,
+        article_pages + term_pages + list_pages + part_pages + index_pages - 3,
         "{uncited:?}"
     );
     assert!(!cited_on_alpha(&bibliography()));
@@ -421,6 +427,7 @@ fn a_csv_edit_parses_that_dataset_only() {
         .filter(|k| k.ends_with("articles/index.html"))
         .count();
     let part_pages = files.keys().filter(|k| is_table_or_dataset_page(k)).count();
+    let index_pages = files.keys().filter(|k| is_taxonomy_index(k)).count();
     // Another input changes: the dataset is not parsed again and its row pages are reused.
     edit(root, ALPHA, |t| format!("{t}\nOne more sentence.\n"));
     let edited = session.rebuild().unwrap();
@@ -428,7 +435,13 @@ fn a_csv_edit_parses_that_dataset_only() {
     let bibliography_pages = 3;
     assert_eq!(
         edited.pages_reused,
-        article_pages - 3 + term_pages + list_pages + bibliography_pages + row_pages + part_pages,
+        article_pages - 3
+            + term_pages
+            + list_pages
+            + bibliography_pages
+            + row_pages
+            + part_pages
+            + index_pages,
         "{edited:?}"
     );
     // Its CSV changes (the last row, on the third page of rows): it is parsed again, and the
@@ -457,22 +470,31 @@ fn is_table_or_dataset_page(path: &str) -> bool {
         && n <= 4
 }
 
+/// The taxonomies' URL segments.
+const TAXONOMIES: [&str; 7] = [
+    "keywords",
+    "authors",
+    "years",
+    "topics",
+    "methods",
+    "issues",
+    "languages",
+];
+
+/// `[<lang>/]<taxonomy>/index.html`.
+fn is_taxonomy_index(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let n = parts.len();
+    (2..=3).contains(&n) && TAXONOMIES.contains(&parts[n - 2]) && parts[n - 1] == "index.html"
+}
+
 fn is_term_page(path: &str) -> bool {
-    const KINDS: [&str; 7] = [
-        "keywords",
-        "authors",
-        "years",
-        "topics",
-        "methods",
-        "issues",
-        "languages",
-    ];
     let parts: Vec<&str> = path.split('/').collect();
     let parts = match parts.first() {
         Some(&"ru") | Some(&"kk") => &parts[1..],
         _ => &parts[..],
     };
-    parts.len() == 3 && KINDS.contains(&parts[0]) && parts[2] == "index.html"
+    parts.len() == 3 && TAXONOMIES.contains(&parts[0]) && parts[2] == "index.html"
 }
 
 #[test]
