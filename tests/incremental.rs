@@ -457,19 +457,6 @@ fn a_csv_edit_parses_that_dataset_only() {
     assert_same_as_clean(root, &out, "the last survey row changed");
 }
 
-/// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a
-/// taxonomy's index.
-/// `[<lang>/]tables/<id>/index.html` or `[<lang>/]datasets/<id>/index.html` (not a dataset's
-/// later row pages).
-fn is_table_or_dataset_page(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    let n = parts.len();
-    n >= 3
-        && matches!(parts[n - 3], "tables" | "datasets")
-        && parts[n - 1] == "index.html"
-        && n <= 4
-}
-
 /// The taxonomies' URL segments.
 const TAXONOMIES: [&str; 7] = [
     "keywords",
@@ -481,20 +468,33 @@ const TAXONOMIES: [&str; 7] = [
     "languages",
 ];
 
-/// `[<lang>/]<taxonomy>/index.html`.
-fn is_taxonomy_index(path: &str) -> bool {
+/// The segments of an output path without its language prefix (`ru/`, `kk/`).
+fn segments(path: &str) -> Vec<&str> {
     let parts: Vec<&str> = path.split('/').collect();
-    let n = parts.len();
-    (2..=3).contains(&n) && TAXONOMIES.contains(&parts[n - 2]) && parts[n - 1] == "index.html"
+    match parts.first() {
+        Some(&"ru") | Some(&"kk") => parts[1..].to_vec(),
+        _ => parts,
+    }
 }
 
+/// `tables/<id>/index.html` or `datasets/<id>/index.html` in any language (not a dataset's
+/// later row pages).
+fn is_table_or_dataset_page(path: &str) -> bool {
+    matches!(
+        segments(path).as_slice(),
+        ["tables" | "datasets", _, "index.html"]
+    )
+}
+
+/// A taxonomy's index (`keywords/index.html`, `ru/years/index.html`).
+fn is_taxonomy_index(path: &str) -> bool {
+    matches!(segments(path).as_slice(), [kind, "index.html"] if TAXONOMIES.contains(kind))
+}
+
+/// A taxonomy term's page (`keywords/x/index.html`, `ru/years/2024/index.html`), not a
+/// taxonomy's index.
 fn is_term_page(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    let parts = match parts.first() {
-        Some(&"ru") | Some(&"kk") => &parts[1..],
-        _ => &parts[..],
-    };
-    parts.len() == 3 && TAXONOMIES.contains(&parts[0]) && parts[2] == "index.html"
+    matches!(segments(path).as_slice(), [kind, _, "index.html"] if TAXONOMIES.contains(kind))
 }
 
 #[test]
