@@ -47,7 +47,8 @@ pub struct SiteRender<'a> {
     /// Every taxonomy in every language, built once (term pages, the home page and the
     /// language switcher of keyword pages all need them).
     taxonomies: Arc<Taxonomies>,
-    /// Serve: the hash of everything the taxonomies are built from (see [`taxonomies`]).
+    /// Serve: the hash of everything the taxonomies are built from (see [`taxonomies`]); set
+    /// whenever `reuse` is.
     taxonomies_key: Option<u64>,
     /// The keyword slugs of each language (keyword terms differ between languages).
     keyword_slugs: HashMap<Lang, HashSet<String>>,
@@ -102,6 +103,12 @@ impl From<(String, &'static str, Context)> for PageJob {
 impl From<PageJob> for Work {
     fn from(job: PageJob) -> Work {
         Work::Render { job, inputs: None }
+    }
+}
+
+impl From<(String, &'static str, Context)> for Work {
+    fn from(page: (String, &'static str, Context)) -> Work {
+        PageJob::from(page).into()
     }
 }
 
@@ -455,13 +462,12 @@ impl<'a> SiteRender<'a> {
                 )
                 .into()]
         }));
-        let job = |page: (String, &'static str, Context)| Work::from(PageJob::from(page));
         if self.p.theme.has_template("bibliography.html") {
             jobs.push(Box::new(move || vec![self.bibliography_work(lang)]));
         }
         if self.p.theme.has_template("cite.html") {
             jobs.push(Box::new(move || {
-                vec![job(crate::cite::site::kb_page_job(self, lang))]
+                vec![Work::from(crate::cite::site::kb_page_job(self, lang))]
             }));
         }
         for part in self.computed.page_parts(self.p) {
@@ -663,14 +669,13 @@ impl<'a> SiteRender<'a> {
     /// The pages of one part of the tables and datasets; serve reuses a dataset's or table's
     /// page by [`Computed::part_inputs`].
     fn part_work(&self, lang: Lang, part: crate::tables::PagePart<'_>) -> Vec<Work> {
-        let job = |page: (String, &'static str, Context)| Work::from(PageJob::from(page));
         let inputs = self.reuse.as_ref().and_then(|r| {
             self.computed
                 .part_inputs(self.p, &part, |key| r.sources.get(key).copied())
         });
         let Some((path, inputs)) = inputs else {
             return (self.computed.page_jobs(self, lang, part).into_iter())
-                .map(job)
+                .map(Work::from)
                 .collect();
         };
         vec![self.reusable(lang, &path, inputs, || {
@@ -899,10 +904,8 @@ impl<'a> SiteRender<'a> {
     /// The index of a taxonomy's terms: serve reuses it while the taxonomies are those of the
     /// last build (a body edit changes no term).
     fn taxonomy_index_work(&self, lang: Lang, kind: Kind, terms: &[taxonomy::Term]) -> Work {
-        let Some(key) = self.taxonomies_key.filter(|_| self.reuse.is_some()) else {
-            return self.taxonomy_index_job(lang, kind, terms).into();
-        };
-        self.reusable(lang, &format!("{}/", kind.slug()), (kind, key), || {
+        let inputs = (kind, self.taxonomies_key);
+        self.reusable(lang, &format!("{}/", kind.slug()), inputs, || {
             self.taxonomy_index_job(lang, kind, terms)
         })
     }

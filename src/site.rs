@@ -392,14 +392,14 @@ pub fn render_docs(p: &Project, computed: &Computed, memo: Option<&Memo>) -> Res
         })
         .collect();
     let mut diags = Diagnostics::default();
-    let mut out = Vec::with_capacity(results.len());
+    let mut out = Docs::with_capacity(results.len());
     for (path, r) in results {
         if let Some(doc) = diags.collect(r)? {
-            out.push((path, doc));
+            out.insert(path, doc);
         }
     }
     diags.finish()?;
-    Ok(out.into_iter().collect())
+    Ok(out)
 }
 
 /// A hash of everything besides the document itself that [`render_doc`] reads: configuration
