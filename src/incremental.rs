@@ -211,8 +211,14 @@ pub struct Memo {
     /// The last build's inverted index (with what each document contributed), patched by the
     /// next build when its documents are the same.
     search_index: Mutex<Option<Arc<crate::search::inverted::Inverted>>>,
+    /// The last build's encoded search dictionary, patched by the next build when its index
+    /// was patched from the one the dictionary encodes.
+    search_dictionary: Mutex<Option<crate::search::export::Dictionary>>,
     /// The result files of a search document (`search/d/`), by URL and its text.
     search_docs: Cache<String, Vec<Arc<SharedText>>>,
+    /// What an article contributes to the search corpus, by slug and the objects it was made
+    /// from ([`crate::search::ArticleSearch`]).
+    search_articles: Cache<String, crate::search::ArticleSearch>,
     /// Parsed articles, by slug and the stamps of their files ([`file_stamp`]).
     articles: Cache<String, crate::content::Article>,
     /// Raw files (datasets' CSVs), by path and stamp.
@@ -250,7 +256,9 @@ impl Memo {
             texts: Cache::new(),
             taxonomies: Cache::new(),
             search_docs: Cache::new(),
+            search_articles: Cache::new(),
             search_index: Mutex::new(None),
+            search_dictionary: Mutex::new(None),
         }
     }
 
@@ -285,7 +293,8 @@ impl Memo {
         let Memo {
             generation,
             settled: _,
-            search_index: _, // replaced by every build
+            search_index: _,      // replaced by every build
+            search_dictionary: _, // so is this
             docs,
             terms,
             pages,
@@ -293,6 +302,7 @@ impl Memo {
             citations,
             datasets,
             search_docs,
+            search_articles,
             articles,
             files,
             dirs,
@@ -301,7 +311,7 @@ impl Memo {
             texts,
             taxonomies,
         } = self;
-        let caches: [&dyn Prune; 14] = [
+        let caches: [&dyn Prune; 15] = [
             docs,
             terms,
             pages,
@@ -309,6 +319,7 @@ impl Memo {
             citations,
             datasets,
             search_docs,
+            search_articles,
             articles,
             files,
             dirs,
@@ -368,6 +379,17 @@ impl Memo {
             .get_or_insert(&path.to_path_buf(), key, self.generation, make)
     }
 
+    /// What an article contributes to the search corpus, by slug and a hash of its inputs.
+    pub fn article_search(
+        &self,
+        slug: &str,
+        key: u64,
+        make: impl FnOnce() -> crate::search::ArticleSearch,
+    ) -> Arc<crate::search::ArticleSearch> {
+        self.search_articles
+            .get_or_insert(&slug.to_string(), key, self.generation, make)
+    }
+
     /// A file derived from the whole site, by name and the hash of its inputs.
     pub fn text(&self, name: &str, key: u64, make: impl FnOnce() -> SharedText) -> Arc<SharedText> {
         self.texts
@@ -417,6 +439,22 @@ impl Memo {
     /// Keep an inverted index for the next build.
     pub fn keep_search_index(&self, index: Arc<crate::search::inverted::Inverted>) {
         *self.search_index.lock().unwrap_or_else(|e| e.into_inner()) = Some(index);
+    }
+
+    /// Take the search dictionary an earlier build kept.
+    pub fn take_search_dictionary(&self) -> Option<crate::search::export::Dictionary> {
+        self.search_dictionary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Keep a search dictionary for the next build.
+    pub fn keep_search_dictionary(&self, dict: crate::search::export::Dictionary) {
+        *self
+            .search_dictionary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(dict);
     }
 
     /// The result files of a search document, by URL and the hash of its title, URL and chunks.

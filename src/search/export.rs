@@ -128,39 +128,138 @@ fn doc_files(d: &super::SearchDoc) -> Vec<std::sync::Arc<SharedText>> {
         .collect()
 }
 
-/// Write the static index of `corpus` (indexed in `index`) into `files` under `search/`. With a
-/// memo (serve), a document's result files are reused while its title, URL and chunks are the
-/// same: they are most of the index's bytes (164 MB of 201 MB at 10,000 articles).
-pub fn write(
-    index: &Inverted,
-    corpus: &Corpus,
-    files: &mut SiteFiles,
-    memo: Option<&crate::incremental::Memo>,
-) -> Result<()> {
-    // Entries are computed and encoded in parallel; shards are cut in key order after. Each
-    // item is serialised once, and a shard is its items joined (what serde_json writes for
-    // the array).
-    let keys = index.keys();
-    let encoded: Vec<(&str, u32, u32, Vec<u8>)> = keys
-        .par_iter()
-        .filter_map(|&key| {
-            let e = index.key_entry(key)?;
-            Some((key, e.df, e.idf, encode_postings(&e)))
-        })
-        .collect();
-    let mut shards: Vec<String> = Vec::new();
-    let mut shard_first: Vec<String> = Vec::new();
-    let mut postings_files = 0usize;
-    for (key, df, idf, bytes) in encoded {
+/// How one key's postings are stored.
+enum Postings {
+    /// Inline in the dictionary: the JSON string of their base64url.
+    Inline(String),
+    /// In a file of their own under `search/p/` (numbered by position when written).
+    File(std::sync::Arc<SharedText>),
+}
+
+/// One key of the dictionary, encoded.
+struct Item {
+    key: Box<str>,
+    /// The item's JSON up to its postings: `["key",df,idf,`.
+    head: String,
+    postings: Postings,
+}
+
+impl Item {
+    fn of(key: &str, e: &KeyEntry) -> Item {
+        let bytes = encode_postings(e);
         let postings = if bytes.len() <= INLINE_BYTES {
-            Value::String(base64url(&bytes))
+            Postings::Inline(format!("\"{}\"", base64url(&bytes)))
         } else {
-            files.add(format!("search/p/{postings_files}.bin"), bytes);
-            postings_files += 1;
-            json!(postings_files - 1)
+            Postings::File(std::sync::Arc::new(SharedText::from_bytes(bytes)))
         };
-        let item = json!([key, df, idf, postings]).to_string();
-        // The size counts the comma or bracket beside the item, as before.
+        Item {
+            key: key.into(),
+            head: format!("[{},{},{},", Value::from(key), e.df, e.idf),
+            postings,
+        }
+    }
+
+    /// Encode `key` as it is in `index`, or `None` if the index no longer has it.
+    fn encode(index: &Inverted, key: &str) -> Option<Item> {
+        Some(Item::of(key, &index.key_entry(key)?))
+    }
+}
+
+/// The encoded dictionary of one index, sorted by key. `serve` keeps it for the next build
+/// ([`crate::incremental::Memo::keep_search_dictionary`]): after an edit only the keys of the
+/// changed documents are encoded again, the rest are the same items.
+pub struct Dictionary {
+    /// [`Inverted::version`] of the index encoded.
+    index: u64,
+    n_docs: u64,
+    averages: [f64; 4],
+    items: Vec<Item>,
+    /// How many keys were encoded again, if patched from an earlier build's dictionary.
+    patched: Option<usize>,
+}
+
+impl Dictionary {
+    /// Every key of `index`, encoded in parallel.
+    fn fresh(index: &Inverted) -> Dictionary {
+        let keys = index.keys();
+        Dictionary {
+            index: index.version(),
+            n_docs: index.n_docs(),
+            averages: index.averages(),
+            items: keys
+                .par_iter()
+                .filter_map(|&k| Item::encode(index, k))
+                .collect(),
+            patched: None,
+        }
+    }
+
+    /// The dictionary of `index`, from `last` (an earlier build's) when `index` was patched
+    /// from the index `last` encodes and the averages and document count, on which every
+    /// impact and idf depend, are the same; otherwise from scratch.
+    fn of(index: &Inverted, last: Option<Dictionary>) -> Dictionary {
+        let Some(last) = last else {
+            return Dictionary::fresh(index);
+        };
+        let changed = match index.changes_since(last.index) {
+            Some(keys) if last.n_docs == index.n_docs() && last.averages == index.averages() => {
+                keys
+            }
+            _ => return Dictionary::fresh(index),
+        };
+        let mut keys: Vec<&str> = changed.iter().map(|k| &**k).collect();
+        keys.sort_unstable();
+        let encoded: Vec<(&str, Option<Item>)> = keys
+            .par_iter()
+            .map(|&k| (k, Item::encode(index, k)))
+            .collect();
+        Dictionary {
+            index: index.version(),
+            n_docs: index.n_docs(),
+            averages: index.averages(),
+            patched: Some(encoded.len()),
+            items: merge(last.items, encoded),
+        }
+    }
+}
+
+/// `items` (sorted) with the entries of `changed` (sorted, a subset of them or new keys)
+/// replacing, removing (`None`) or adding theirs.
+fn merge(items: Vec<Item>, changed: Vec<(&str, Option<Item>)>) -> Vec<Item> {
+    let mut out = Vec::with_capacity(items.len() + changed.len());
+    let mut changed = changed.into_iter().peekable();
+    for item in items {
+        while let Some((_, new)) = changed.next_if(|(k, _)| *k < &*item.key) {
+            out.extend(new);
+        }
+        match changed.next_if(|(k, _)| *k == &*item.key) {
+            Some((_, new)) => out.extend(new),
+            None => out.push(item),
+        }
+    }
+    out.extend(changed.filter_map(|(_, new)| new));
+    out
+}
+
+/// Write the dictionary's shards (`search/t/`) and postings files (`search/p/`).
+fn write_dictionary<'d>(dict: &'d Dictionary, files: &mut SiteFiles) -> Vec<&'d str> {
+    let mut shards: Vec<String> = Vec::new();
+    let mut shard_first: Vec<&str> = Vec::new();
+    let mut postings_files = 0usize;
+    let mut item = String::new();
+    for it in &dict.items {
+        item.clear();
+        item.push_str(&it.head);
+        match &it.postings {
+            Postings::Inline(b64) => item.push_str(b64),
+            Postings::File(bytes) => {
+                files.add_shared(format!("search/p/{postings_files}.bin"), bytes.clone());
+                item.push_str(&postings_files.to_string());
+                postings_files += 1;
+            }
+        }
+        item.push(']');
+        // The size counts the comma or bracket beside the item.
         let size = item.len() + 1;
         match shards.last_mut() {
             Some(s) if s.len() + size <= SHARD_BYTES => {
@@ -168,7 +267,7 @@ pub fn write(
                 s.push_str(&item);
             }
             _ => {
-                shard_first.push(key.to_string());
+                shard_first.push(&it.key);
                 shards.push(format!("[{item}"));
             }
         }
@@ -176,6 +275,29 @@ pub fn write(
     for (i, mut s) in shards.into_iter().enumerate() {
         s.push(']');
         files.add(format!("search/t/{i}.json"), s);
+    }
+    shard_first
+}
+
+/// Write the static index of `corpus` (indexed in `index`) into `files` under `search/`. With a
+/// memo (serve), the dictionary is patched from the last build's, and a document's result
+/// files are reused while its title, URL and chunks are the same: they are most of the index's
+/// bytes (164 MB of 201 MB at 10,000 articles).
+pub fn write(
+    index: &Inverted,
+    corpus: &Corpus,
+    files: &mut SiteFiles,
+    memo: Option<&crate::incremental::Memo>,
+) -> Result<()> {
+    let dict = Dictionary::of(index, memo.and_then(|m| m.take_search_dictionary()));
+    if let Some(n) = dict.patched {
+        crate::site::timing_note(&format!("    dictionary patched: {n} keys encoded again"));
+    }
+    let shard_first = write_dictionary(&dict, files);
+    let manifest_shards = json!(shard_first);
+    drop(shard_first);
+    if let Some(m) = memo {
+        m.keep_search_dictionary(dict);
     }
     // Keyed, looked up and named in parallel; only adding them to the output is sequential.
     let result_files: Vec<Vec<(String, std::sync::Arc<SharedText>)>> = corpus
@@ -197,12 +319,21 @@ pub fn write(
     for (path, file) in result_files.into_iter().flatten() {
         files.add_shared(path, file);
     }
-    files.add("search/facets.json", facets_json(corpus).to_string());
+    // Serve keeps it while no facet value or label changed (a body edit changes none).
+    let facets = || SharedText::new(facets_json(corpus).to_string());
+    let facets = match memo {
+        Some(m) => {
+            let key = crate::incremental::hash_of(&(&corpus.groups, &corpus.labels));
+            m.text("search/facets.json", key, facets)
+        }
+        None => std::sync::Arc::new(facets()),
+    };
+    files.add_shared("search/facets.json", facets);
     let manifest = json!({
         "v": 1,
         "n": index.n_docs(),
         "groups": [corpus.articles, corpus.datasets, corpus.tables],
-        "shards": shard_first,
+        "shards": manifest_shards,
         "analyzer": analyzer_tables(),
     });
     files.add(
@@ -308,6 +439,104 @@ mod tests {
         assert_eq!(base64url(b"fo"), "Zm8");
         assert_eq!(base64url(b"foo"), "Zm9v");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    fn written(index: &Inverted, c: &Corpus, memo: Option<&crate::incremental::Memo>) -> SiteFiles {
+        let mut files = SiteFiles::default();
+        write(index, c, &mut files, memo).unwrap();
+        files
+    }
+
+    fn same_files(a: &SiteFiles, b: &SiteFiles) {
+        let a: Vec<(&str, &[u8])> = a.iter().collect();
+        let b: Vec<(&str, &[u8])> = b.iter().collect();
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x, y, "{}", x.0);
+        }
+    }
+
+    /// Set one chunk of a document's body.
+    fn set_chunk(c: &mut Corpus, doc: usize, chunk: usize, text: &str) {
+        let mut body = c.docs[doc].chunks.to_vec();
+        body[chunk] = text.into();
+        std::sync::Arc::make_mut(&mut c.docs[doc]).chunks =
+            std::sync::Arc::new(crate::search::Chunks::new(body));
+    }
+
+    /// How the dictionary the memo keeps was made (and it is put back).
+    fn dictionary_patched(memo: &crate::incremental::Memo) -> Option<usize> {
+        let dict = memo.take_search_dictionary().unwrap();
+        let n = dict.patched;
+        memo.keep_search_dictionary(dict);
+        n
+    }
+
+    #[test]
+    fn a_patched_dictionary_writes_what_a_fresh_one_does() {
+        let memo = crate::incremental::Memo::new();
+        let mut c = crate::search::inverted::tests::corpus();
+        let first = Inverted::build(&c, Some(&memo));
+        same_files(
+            &written(&first, &c, Some(&memo)),
+            &written(&first, &c, None),
+        );
+        assert_eq!(dictionary_patched(&memo), None);
+        drop(first);
+        let fresh = |c: &Corpus| written(&Inverted::build(c, None), c, None);
+        // Edits that keep every field's length (so the averages stay): a word replaced by a
+        // new key, then replaced again (the key vanishes), and a word moved between documents.
+        let edits: [(usize, usize, &str); 3] = [
+            (
+                0,
+                0,
+                "The reform of the civil service began in 1999. Akimat continued.",
+            ),
+            (
+                0,
+                0,
+                "The reform of the civil service began in 1999. Reform continued.",
+            ),
+            (1, 2, "Реформы службы бюджета."),
+        ];
+        for (i, (doc, chunk, text)) in edits.into_iter().enumerate() {
+            set_chunk(&mut c, doc, chunk, text);
+            let patched = Inverted::build(&c, Some(&memo));
+            assert_eq!(patched.patched(), Some(1));
+            let files = written(&patched, &c, Some(&memo));
+            let encoded = dictionary_patched(&memo).expect("the dictionary was patched");
+            assert!(
+                encoded > 0 && encoded < patched.keys().len(),
+                "edit {i}: {encoded}"
+            );
+            same_files(&files, &fresh(&c));
+            let akimat = files.iter().any(|(p, b)| {
+                p.starts_with("search/t/") && String::from_utf8_lossy(b).contains("\"akimat\"")
+            });
+            assert_eq!(akimat, i == 0, "edit {i}");
+        }
+        // an edit that changes the averages: the dictionary is encoded afresh
+        set_chunk(&mut c, 0, 0, "Budget.");
+        let index = Inverted::build(&c, Some(&memo));
+        let files = written(&index, &c, Some(&memo));
+        assert_eq!(dictionary_patched(&memo), None);
+        same_files(&files, &fresh(&c));
+    }
+
+    #[test]
+    fn merge_replaces_removes_and_adds() {
+        let item = |k: &str| Item {
+            key: k.into(),
+            head: format!("[{k}"),
+            postings: Postings::Inline(String::new()),
+        };
+        let items = vec![item("b"), item("d"), item("f")];
+        let mut changed = vec![("a", Some(item("a"))), ("d", None), ("f", Some(item("f")))];
+        changed[2].1.as_mut().unwrap().head = "new".into();
+        changed.push(("g", Some(item("g"))));
+        let out = merge(items, changed);
+        let got: Vec<(&str, &str)> = out.iter().map(|i| (&*i.key, &*i.head)).collect();
+        assert_eq!(got, [("a", "[a"), ("b", "[b"), ("f", "new"), ("g", "[g")]);
     }
 
     #[test]

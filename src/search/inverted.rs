@@ -13,7 +13,8 @@
 //! applies the same BM25 functions as [`super::index::Index::key_entry`]. A test checks that the
 //! two agree on every key, so the terminal and the browser still rank alike.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -135,7 +136,6 @@ struct Entry {
 }
 
 /// The inverted index of a corpus.
-#[derive(Default)]
 pub struct Inverted {
     postings: HashMap<Box<str>, Vec<Entry>>,
     /// Quantised field lengths (tantivy field-norm ids) by doc id.
@@ -147,6 +147,17 @@ pub struct Inverted {
     sources: Vec<Source>,
     /// How many documents a patched index had replaced (`None`: built from scratch).
     patched: Option<usize>,
+    /// This index's number, unique in the process (see [`Inverted::changes_since`]).
+    version: u64,
+    /// For a patched index: the version it was patched from and every key whose postings the
+    /// patch may have changed (added, removed, or holding a replaced document).
+    changes: Option<(u64, HashSet<Box<str>>)>,
+}
+
+/// A new number for an index.
+fn next_version() -> u64 {
+    static VERSION: AtomicU64 = AtomicU64::new(1);
+    VERSION.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A document as indexed: its id, URL and terms.
@@ -195,6 +206,7 @@ impl Inverted {
         let inv = match kept {
             Some(mut inv) => {
                 let mut replaced = 0;
+                let mut changed = HashSet::new();
                 for (source, t) in inv.sources.iter_mut().zip(&terms) {
                     if !Arc::ptr_eq(&source.terms, t) {
                         replaced += 1;
@@ -202,13 +214,18 @@ impl Inverted {
                         replace_doc(&mut inv.postings, &mut inv.totals, source.id, &old, t);
                         inv.norms[source.id as usize] =
                             t.lengths.map(FieldNormReader::fieldnorm_to_id);
+                        // the document's field lengths changed too, so every key it had or
+                        // has may weigh differently in it
+                        changed.extend(old.keys.iter().chain(&t.keys).map(|k| k.key.clone()));
                     }
                 }
                 inv.patched = Some(replaced);
+                inv.changes = Some((inv.version, changed));
+                inv.version = next_version();
                 inv
             }
             None => {
-                let mut inv = Inverted::default();
+                let mut inv = Inverted::empty();
                 for (d, t) in corpus.docs.iter().zip(&terms) {
                     inv.add(d.id, t);
                     inv.sources.push(Source {
@@ -229,14 +246,27 @@ impl Inverted {
     /// that few analysed documents wait in memory; they are then added in id order, which keeps
     /// every key's postings sorted.
     fn fresh(corpus: &Corpus) -> Inverted {
-        let mut inv = Inverted::default();
+        let mut inv = Inverted::empty();
         for batch in corpus.docs.chunks(256) {
-            let terms: Vec<DocTerms> = batch.par_iter().map(DocTerms::of).collect();
+            let terms: Vec<DocTerms> = batch.par_iter().map(|d| DocTerms::of(d)).collect();
             for (d, t) in batch.iter().zip(terms) {
                 inv.add(d.id, &t);
             }
         }
         inv
+    }
+
+    fn empty() -> Inverted {
+        Inverted {
+            postings: HashMap::new(),
+            norms: Vec::new(),
+            totals: [0; 4],
+            n_docs: 0,
+            sources: Vec::new(),
+            patched: None,
+            version: next_version(),
+            changes: None,
+        }
     }
 
     fn add(&mut self, doc: u32, t: &DocTerms) {
@@ -270,6 +300,26 @@ impl Inverted {
         self.patched
     }
 
+    /// This index's number: no other index in the process has it.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// If this index was patched from the one numbered `version`: the keys whose entries
+    /// ([`Inverted::key_entry`]) may differ from that index's. The entries of every other key
+    /// are the same, provided [`Inverted::averages`] and [`Inverted::n_docs`] are too.
+    pub fn changes_since(&self, version: u64) -> Option<&HashSet<Box<str>>> {
+        match &self.changes {
+            Some((base, keys)) if *base == version => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// Average field lengths, as BM25 uses them.
+    pub fn averages(&self) -> [f64; 4] {
+        avg_lengths(self.totals, self.n_docs)
+    }
+
     /// Number of documents.
     pub fn n_docs(&self) -> u64 {
         self.n_docs
@@ -285,7 +335,7 @@ impl Inverted {
     /// Postings, df and idf of a key; `None` if no document has it.
     pub fn key_entry(&self, key: &str) -> Option<KeyEntry> {
         let list = self.postings.get(key)?;
-        let avg = avg_lengths(self.totals, self.n_docs);
+        let avg = self.averages();
         let postings = list
             .iter()
             .map(|e| {
@@ -347,7 +397,7 @@ fn replace_doc(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::i18n::Lang;
     use crate::search::index::Index;
@@ -371,7 +421,7 @@ mod tests {
 
     /// A small corpus in three languages with repeated words, several chunks (a word most
     /// frequent in a later chunk, ties between chunks), empty fields and a missing version.
-    fn corpus() -> Corpus {
+    pub(crate) fn corpus() -> Corpus {
         let docs = vec![
             doc(
                 0,
@@ -417,7 +467,7 @@ mod tests {
         Corpus {
             groups: vec![Default::default(); 2],
             articles: 2,
-            docs,
+            docs: docs.into_iter().map(Arc::new).collect(),
             ..Default::default()
         }
     }
@@ -464,10 +514,10 @@ mod tests {
         // a body, a title and keywords change; one document loses its whole body (keys vanish)
         let mut body = c.docs[0].chunks.to_vec();
         body[1] = "Meritocracy returned; the akimat budget grew.".into();
-        c.docs[0].chunks = Arc::new(crate::search::Chunks::new(body));
-        c.docs[3].title = "Budget transparency and reform".into();
-        c.docs[4].keywords.clear();
-        c.docs[2].chunks = Arc::new(crate::search::Chunks::new(Vec::new()));
+        Arc::make_mut(&mut c.docs[0]).chunks = Arc::new(crate::search::Chunks::new(body));
+        Arc::make_mut(&mut c.docs[3]).title = "Budget transparency and reform".into();
+        Arc::make_mut(&mut c.docs[4]).keywords.clear();
+        Arc::make_mut(&mut c.docs[2]).chunks = Arc::new(crate::search::Chunks::new(Vec::new()));
         let patched = Inverted::build(&c, Some(&memo));
         assert_eq!(patched.patched(), Some(4));
         let fresh = Inverted::fresh(&c);
@@ -477,7 +527,7 @@ mod tests {
         assert!(!contents(&patched).iter().any(|(k, _)| k == "qyzmet"));
         drop(patched);
         // a document renumbered (an article added before it): built from scratch
-        c.docs[4].id = 6;
+        Arc::make_mut(&mut c.docs[4]).id = 6;
         let rebuilt = Inverted::build(&c, Some(&memo));
         assert_eq!(rebuilt.patched(), None);
         assert_eq!(contents(&rebuilt), contents(&Inverted::fresh(&c)));

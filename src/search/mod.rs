@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::i18n::Lang;
-use crate::site::Project;
+use crate::site::{Project, RenderedDoc};
 use crate::tables::Computed;
 
 pub mod analyzer;
@@ -162,7 +162,7 @@ impl std::hash::Hash for Chunks {
 }
 
 /// Facet values of a group (shared by its language versions).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Hash)]
 pub struct GroupFacets {
     /// Publication year of the source article.
     pub year: Option<String>,
@@ -193,8 +193,8 @@ impl GroupFacets {
 /// Everything that is indexed.
 #[derive(Debug, Clone, Default)]
 pub struct Corpus {
-    /// Documents in id order.
-    pub docs: Vec<SearchDoc>,
+    /// Documents in id order (shared with serve's cache, [`ArticleSearch`]).
+    pub docs: Vec<Arc<SearchDoc>>,
     /// Facets per group.
     pub groups: Vec<GroupFacets>,
     /// Number of article groups (ids `0..articles`), then datasets, then tables.
@@ -319,6 +319,65 @@ fn label_map(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     labels.clone()
 }
 
+/// What one article contributes to the corpus: its documents, its facets and its issue's
+/// label. Serve keeps it while the article and its rendered documents are the same objects
+/// (see [`article_search`]).
+pub struct ArticleSearch {
+    docs: Vec<Arc<SearchDoc>>,
+    facets: GroupFacets,
+    /// The issue's slug and label.
+    issue: Option<(String, String)>,
+    /// The article and rendered documents this was made from, held so that their addresses,
+    /// which key it, cannot be taken by other objects while it is cached.
+    _made_from: (Arc<crate::content::Article>, Vec<Arc<RenderedDoc>>),
+}
+
+/// The facet values of an article (and of the datasets and tables taken from it).
+fn article_facets(a: &crate::content::Article) -> GroupFacets {
+    GroupFacets {
+        year: Some(a.meta.year.to_string()),
+        issue: crate::taxonomy::issue_term(a).map(|(slug, _)| slug),
+        topics: a.meta.topics.clone(),
+        methods: a.meta.methods.clone(),
+    }
+}
+
+/// [`ArticleSearch`] of the article at position `group`. With a memo, the one made by an earlier
+/// build if the article and its rendered documents are the objects it was made from (serve
+/// keeps both while their files and inputs are unchanged), and the group number, the site's
+/// languages and the topic vocabulary (`vocabulary`: their hash) are the same.
+fn article_search(
+    p: &Project,
+    docs: &crate::site::Docs,
+    langs: &[Lang],
+    group: u32,
+    a: &Arc<crate::content::Article>,
+    memo: Option<&crate::incremental::Memo>,
+    vocabulary: u64,
+) -> Arc<ArticleSearch> {
+    let rendered: Vec<Arc<RenderedDoc>> = (a.versions.values())
+        .filter_map(|v| docs.get(&v.doc.path).cloned())
+        .collect();
+    let make = || ArticleSearch {
+        docs: article_docs(p, docs, langs, group, a, memo),
+        facets: article_facets(a),
+        issue: crate::taxonomy::issue_term(a),
+        _made_from: (a.clone(), rendered.clone()),
+    };
+    let Some(m) = memo else {
+        return Arc::new(make());
+    };
+    let addresses: Vec<usize> = rendered.iter().map(|d| Arc::as_ptr(d) as usize).collect();
+    let key = crate::incremental::hash_of(&(
+        group,
+        langs,
+        vocabulary,
+        Arc::as_ptr(a) as usize,
+        addresses,
+    ));
+    m.article_search(&a.slug, key, make)
+}
+
 /// The search documents of one article: one per language version the site has.
 fn article_docs(
     p: &Project,
@@ -327,7 +386,7 @@ fn article_docs(
     group: u32,
     a: &crate::content::Article,
     memo: Option<&crate::incremental::Memo>,
-) -> Vec<SearchDoc> {
+) -> Vec<Arc<SearchDoc>> {
     let mut out = Vec::new();
     let source_lang = Lang::parse(&a.meta.source_lang).filter(|l| a.versions.contains_key(l));
     for (&lang, v) in &a.versions {
@@ -362,7 +421,7 @@ fn article_docs(
             ),
             _ => Arc::new(chunk()),
         };
-        out.push(SearchDoc {
+        out.push(Arc::new(SearchDoc {
             id: group * 3 + lang_index(lang),
             group,
             lang,
@@ -372,7 +431,7 @@ fn article_docs(
             keywords,
             authors,
             chunks,
-        });
+        }));
     }
     out
 }
@@ -387,42 +446,31 @@ pub fn corpus(
 ) -> Corpus {
     let langs = p.config.langs();
     let mut c = Corpus::default();
-    let article_facets = |a: &crate::content::Article| GroupFacets {
-        year: Some(a.meta.year.to_string()),
-        issue: crate::taxonomy::issue_term(a).map(|(slug, _)| slug),
-        topics: a.meta.topics.clone(),
-        methods: a.meta.methods.clone(),
-    };
     for (facet, vocab) in [("topic", &p.config.topics), ("method", &p.config.methods)] {
         let m = c.labels.entry(facet.to_string()).or_default();
         for (slug, labels) in vocab {
             m.insert(slug.clone(), label_map(labels));
         }
     }
-    for a in &p.content.articles {
-        if let Some((slug, label)) = crate::taxonomy::issue_term(a) {
-            c.labels
-                .entry("issue".into())
-                .or_default()
-                .entry(slug)
-                .or_insert_with(|| [("en".to_string(), label)].into_iter().collect());
-        }
-    }
-    // Group numbers are article positions; the documents of each article in parallel.
-    let per_article: Vec<(Vec<SearchDoc>, GroupFacets)> = p
+    // Group numbers are article positions; the articles in parallel.
+    let vocabulary = crate::incremental::hash_of(&p.config.topics);
+    let per_article: Vec<Arc<ArticleSearch>> = p
         .content
         .articles
         .par_iter()
         .enumerate()
-        .map(|(group, a)| {
-            let group = group as u32;
-            let docs = article_docs(p, docs, &langs, group, a, memo);
-            (docs, article_facets(a))
-        })
+        .map(|(group, a)| article_search(p, docs, &langs, group as u32, a, memo, vocabulary))
         .collect();
-    for (docs, facets) in per_article {
-        c.docs.extend(docs);
-        c.groups.push(facets);
+    for a in &per_article {
+        if let Some((slug, label)) = &a.issue {
+            c.labels
+                .entry("issue".into())
+                .or_default()
+                .entry(slug.clone())
+                .or_insert_with(|| [("en".to_string(), label.clone())].into_iter().collect());
+        }
+        c.docs.extend(a.docs.iter().cloned());
+        c.groups.push(a.facets.clone());
     }
     let mut group = c.groups.len() as u32;
     c.articles = group;
@@ -449,7 +497,7 @@ pub fn corpus(
                         .cloned(),
                 );
             }
-            c.docs.push(SearchDoc {
+            c.docs.push(Arc::new(SearchDoc {
                 id: group * 3 + lang_index(lang),
                 group,
                 lang,
@@ -462,7 +510,7 @@ pub fn corpus(
                     "{}\n{}\n{}",
                     m.description, m.source_table, m.notes
                 ))),
-            });
+            }));
         }
         c.groups.push(
             article_by_key(&m.source)
@@ -489,7 +537,7 @@ pub fn corpus(
                         .unwrap_or_else(|| name.replace('_', " "))
                 })
                 .collect();
-            c.docs.push(SearchDoc {
+            c.docs.push(Arc::new(SearchDoc {
                 id: group * 3 + lang_index(lang),
                 group,
                 lang,
@@ -499,7 +547,7 @@ pub fn corpus(
                 keywords,
                 authors: Vec::new(),
                 chunks: Arc::new(Chunks::of(&t.notes.join("\n"))),
-            });
+            }));
         }
         c.groups.push(
             article_by_page(&t.page)
