@@ -238,7 +238,7 @@ impl SiteFiles {
     /// (written beside, then renamed), so a reader never sees half a page. The first call (empty
     /// `written`) writes the whole directory atomically.
     pub fn sync_into(
-        self,
+        mut self,
         out: &Path,
         written: &mut HashMap<String, u64>,
     ) -> Result<(usize, usize)> {
@@ -258,14 +258,19 @@ impl SiteFiles {
             *written = all;
             return Ok((n, 0));
         }
-        let mut known = 0;
-        let changed: Vec<&(&str, &[u8], u64)> = hashes
-            .iter()
-            .filter(|(p, _, h)| {
+        // Per file: was it written before, and is it different now (looked up in parallel:
+        // 73,000 lookups at 10,000 articles).
+        let seen: Vec<(bool, bool)> = hashes
+            .par_iter()
+            .map(|(p, _, h)| {
                 let last = written.get(*p);
-                known += usize::from(last.is_some());
-                last != Some(h)
+                (last.is_some(), last != Some(h))
             })
+            .collect();
+        let known = seen.iter().filter(|(before, _)| *before).count();
+        let changed: Vec<&(&str, &[u8], u64)> = (hashes.iter().zip(&seen))
+            .filter(|(_, (_, differs))| *differs)
+            .map(|(file, _)| file)
             .collect();
         // `written` holds only files of earlier builds that had bytes in memory, as `hashes`
         // does, so when all its paths are among them nothing is stale, and the scan (73,000
@@ -316,7 +321,15 @@ impl SiteFiles {
                 dir = d.parent();
             }
         }
-        Ok((changed.len(), stale.len()))
+        let counts = (changed.len(), stale.len());
+        drop(changed);
+        drop(hashes);
+        // Freeing 73,000 paths and bodies takes a tenth of the write stage: off the thread
+        // that tells the browser to reload (an in-memory set has nothing else to drop).
+        let files = std::mem::take(&mut self.files);
+        // (if no thread can be started, the closure and the files are dropped here)
+        let _ = std::thread::Builder::new().spawn(move || drop(files));
+        Ok(counts)
     }
 
     fn write_into(&self, dir: &Path) -> Result<()> {
