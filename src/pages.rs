@@ -52,8 +52,6 @@ pub struct SiteRender<'a> {
     taxonomies_key: Option<u64>,
     /// The keyword slugs of each language (keyword terms differ between languages).
     keyword_slugs: HashMap<Lang, HashSet<String>>,
-    /// Position of each article in `p.content.articles`, by slug.
-    article_pos: HashMap<&'a str, usize>,
     /// Serve: what reusing pages of earlier builds needs.
     reuse: Option<PageReuse<'a>>,
 }
@@ -67,9 +65,9 @@ struct PageReuse<'a> {
     /// Per article slug: what the article's own pages read of it (the article, its rendered
     /// documents and its checks; the same in every language, so hashed once).
     articles: HashMap<&'a str, u64>,
-    /// Per article slug: what an article card in a list reads of it (metadata and the titles
-    /// and descriptions of its versions, not the bodies).
-    cards: HashMap<&'a str, u64>,
+    /// Per article, by position in `content.articles`: what an article card in a list reads of
+    /// it (metadata and the titles and descriptions of its versions, not the bodies).
+    card_list: Vec<u64>,
     /// The card inputs of every article in list order ([`SiteRender::sorted_articles`]): what
     /// the list of all articles and the feeds read.
     list: u64,
@@ -244,13 +242,6 @@ pub fn render_site(
         keyword_slugs: keyword_slugs(&taxonomies),
         taxonomies,
         taxonomies_key,
-        article_pos: p
-            .content
-            .articles
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.slug.as_str(), i))
-            .collect(),
         reuse: None,
     };
     let reuse = timed("  page reuse keys", || memo.map(|m| r.page_reuse(m)));
@@ -714,20 +705,18 @@ impl<'a> SiteRender<'a> {
             .collect();
         let articles = &self.p.content.articles;
         let checks = self.computed.checks_by_page();
-        let (articles, cards) = rayon::join(
+        let (articles, card_list): (HashMap<&str, u64>, Vec<u64>) = rayon::join(
             || {
-                articles
-                    .par_iter()
+                (articles.par_iter())
                     .map(|a| (a.slug.as_str(), self.article_inputs(a, &checks)))
                     .collect()
             },
-            || {
-                articles
-                    .par_iter()
-                    .map(|a| (a.slug.as_str(), Self::card_inputs(a)))
-                    .collect()
-            },
+            || articles.par_iter().map(|a| Self::card_inputs(a)).collect(),
         );
+        let cards: HashMap<&str, u64> = (self.p.content.articles.iter())
+            .zip(&card_list)
+            .map(|(a, card)| (a.slug.as_str(), *card))
+            .collect();
         let works = crate::cite::site::works_inputs(self, &cards);
         let mut sources = HashMap::new();
         for a in &self.p.content.articles {
@@ -746,7 +735,7 @@ impl<'a> SiteRender<'a> {
             site,
             articles,
             list: crate::incremental::hash_of(&list),
-            cards,
+            card_list,
             works,
             sources,
         }
@@ -971,21 +960,12 @@ impl<'a> SiteRender<'a> {
             Lang::ALL.to_vec()
         };
         // In the order of `content.articles`, as every list of the site.
-        let mut positions: Vec<usize> = term
-            .articles
-            .iter()
-            .filter_map(|slug| self.article_pos.get(slug.as_str()).copied())
-            .collect();
-        positions.sort_unstable();
-        let members: Vec<&Article> = positions
-            .into_iter()
-            .map(|i| &*self.p.content.articles[i])
+        let members: Vec<&Article> = (term.positions.iter())
+            .map(|&i| &*self.p.content.articles[i])
             .collect();
         let inputs = self.reuse.as_ref().map(|r| {
-            let cards: Vec<_> = members
-                .iter()
-                .map(|a| (a.slug.as_str(), r.cards.get(a.slug.as_str())))
-                .collect();
+            // (a card's inputs include its article's slug)
+            let cards: Vec<u64> = term.positions.iter().map(|&i| r.card_list[i]).collect();
             (kind, &term.slug, &term.label, &available, cards)
         });
         let path = format!("{}/{}/", kind.slug(), term.slug);

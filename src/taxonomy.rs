@@ -64,6 +64,9 @@ pub struct Term {
     pub label: String,
     /// Article slugs, sorted.
     pub articles: Vec<String>,
+    /// The same articles' positions in the list the terms were built from (the site's
+    /// `content.articles`), ascending: the order every list of the site shows them in.
+    pub positions: Vec<usize>,
 }
 
 /// The terms of one taxonomy in one language, sorted by label.
@@ -76,25 +79,28 @@ pub fn build(
     cfg: &SiteConfig,
     lang: Lang,
 ) -> Terms {
-    let mut map: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    for a in articles {
+    let mut map: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    for (i, a) in articles.iter().enumerate() {
         for (slug, label) in terms_of(kind, a, cfg, lang) {
             let e = map.entry(slug).or_insert_with(|| (label, Vec::new()));
             // Each article is visited once, so a repeat can only be its own last push (a
             // keyword listed twice): checking the last entry keeps this linear.
-            if e.1.last() != Some(&a.slug) {
-                e.1.push(a.slug.clone());
+            if e.1.last() != Some(&i) {
+                e.1.push(i);
             }
         }
     }
     let mut terms: Terms = map
         .into_iter()
-        .map(|(slug, (label, mut articles))| {
+        .map(|(slug, (label, positions))| {
+            let mut articles: Vec<String> =
+                positions.iter().map(|&i| articles[i].slug.clone()).collect();
             articles.sort();
             Term {
                 slug,
                 label,
                 articles,
+                positions,
             }
         })
         .collect();

@@ -241,42 +241,95 @@ fn merge(items: Vec<Item>, changed: Vec<(&str, Option<Item>)>) -> Vec<Item> {
     out
 }
 
-/// Write the dictionary's shards (`search/t/`) and postings files (`search/p/`).
-fn write_dictionary<'d>(dict: &'d Dictionary, files: &mut SiteFiles) -> Vec<&'d str> {
-    let mut shards: Vec<String> = Vec::new();
-    let mut shard_first: Vec<&str> = Vec::new();
-    let mut postings_files = 0usize;
-    let mut item = String::new();
-    for it in &dict.items {
-        item.clear();
-        item.push_str(&it.head);
+/// Writes the dictionary's shards (`search/t/`) and postings files (`search/p/`), item by item
+/// in key order.
+struct DictionaryWriter<'f> {
+    files: &'f mut SiteFiles,
+    /// The shard being filled (an open JSON array).
+    shard: String,
+    shards: usize,
+    /// The first key of every shard.
+    shard_first: Vec<String>,
+    postings_files: usize,
+    item: String,
+}
+
+impl<'f> DictionaryWriter<'f> {
+    fn new(files: &'f mut SiteFiles) -> Self {
+        DictionaryWriter {
+            files,
+            shard: String::new(),
+            shards: 0,
+            shard_first: Vec::new(),
+            postings_files: 0,
+            item: String::new(),
+        }
+    }
+
+    fn push(&mut self, it: &Item) {
+        self.item.clear();
+        self.item.push_str(&it.head);
         match &it.postings {
-            Postings::Inline(b64) => item.push_str(b64),
+            Postings::Inline(b64) => self.item.push_str(b64),
             Postings::File(bytes) => {
-                files.add_shared(format!("search/p/{postings_files}.bin"), bytes.clone());
-                item.push_str(&postings_files.to_string());
-                postings_files += 1;
+                let path = format!("search/p/{}.bin", self.postings_files);
+                self.files.add_shared(path, bytes.clone());
+                self.item.push_str(&self.postings_files.to_string());
+                self.postings_files += 1;
             }
         }
-        item.push(']');
+        self.item.push(']');
         // The size counts the comma or bracket beside the item.
-        let size = item.len() + 1;
-        match shards.last_mut() {
-            Some(s) if s.len() + size <= SHARD_BYTES => {
-                s.push(',');
-                s.push_str(&item);
-            }
-            _ => {
-                shard_first.push(&it.key);
-                shards.push(format!("[{item}"));
-            }
+        if !self.shard.is_empty() && self.shard.len() + self.item.len() + 1 <= SHARD_BYTES {
+            self.shard.push(',');
+        } else {
+            self.close_shard();
+            self.shard_first.push(it.key.to_string());
+            self.shard.push('[');
+        }
+        self.shard.push_str(&self.item);
+    }
+
+    fn close_shard(&mut self) {
+        if !self.shard.is_empty() {
+            self.shard.push(']');
+            let path = format!("search/t/{}.json", self.shards);
+            self.files.add(path, std::mem::take(&mut self.shard));
+            self.shards += 1;
         }
     }
-    for (i, mut s) in shards.into_iter().enumerate() {
-        s.push(']');
-        files.add(format!("search/t/{i}.json"), s);
+
+    /// Write the last shard; the first key of every shard, for the manifest.
+    fn finish(mut self) -> Vec<String> {
+        self.close_shard();
+        self.shard_first
     }
-    shard_first
+}
+
+/// Write a dictionary kept for the next build.
+fn write_dictionary(dict: &Dictionary, files: &mut SiteFiles) -> Vec<String> {
+    let mut w = DictionaryWriter::new(files);
+    for it in &dict.items {
+        w.push(it);
+    }
+    w.finish()
+}
+
+/// Encode and write every key of `index`, a batch of keys at a time (in parallel within a
+/// batch), so that a clean build never holds the whole encoded dictionary: at 100,000 articles
+/// it is over a gigabyte.
+fn write_fresh_dictionary(index: &Inverted, files: &mut SiteFiles) -> Vec<String> {
+    let keys = index.keys();
+    let mut w = DictionaryWriter::new(files);
+    for batch in keys.chunks(16 * 1024) {
+        let items: Vec<Item> = (batch.par_iter())
+            .filter_map(|&k| Item::encode(index, k))
+            .collect();
+        for it in &items {
+            w.push(it);
+        }
+    }
+    w.finish()
 }
 
 /// Write the static index of `corpus` (indexed in `index`) into `files` under `search/`. With a
@@ -289,35 +342,41 @@ pub fn write(
     files: &mut SiteFiles,
     memo: Option<&crate::incremental::Memo>,
 ) -> Result<()> {
-    let dict = Dictionary::of(index, memo.and_then(|m| m.take_search_dictionary()));
-    if let Some(n) = dict.patched {
-        crate::site::timing_note(&format!("    dictionary patched: {n} keys encoded again"));
-    }
-    let shard_first = write_dictionary(&dict, files);
-    let manifest_shards = json!(shard_first);
-    drop(shard_first);
-    if let Some(m) = memo {
-        m.keep_search_dictionary(dict);
-    }
+    let shard_first = match memo {
+        Some(m) => {
+            let dict = Dictionary::of(index, m.take_search_dictionary());
+            if let Some(n) = dict.patched {
+                crate::site::timing_note(&format!("    dictionary patched: {n} keys encoded again"));
+            }
+            let firsts = write_dictionary(&dict, files);
+            m.keep_search_dictionary(dict);
+            firsts
+        }
+        None => write_fresh_dictionary(index, files),
+    };
     // Keyed, looked up and named in parallel; only adding them to the output is sequential.
-    let result_files: Vec<Vec<(String, std::sync::Arc<SharedText>)>> = corpus
-        .docs
-        .par_iter()
-        .map(|d| {
-            let made = match memo {
-                Some(m) => {
-                    let key = crate::incremental::hash_of(&(&d.title, &d.url, &d.chunks));
-                    m.search_doc_files(&d.url, key, || doc_files(d))
-                }
-                None => std::sync::Arc::new(doc_files(d)),
-            };
-            (made.iter().enumerate())
-                .map(|(c, file)| (format!("search/d/{}-{c}.json", d.id), file.clone()))
-                .collect()
-        })
-        .collect();
-    for (path, file) in result_files.into_iter().flatten() {
-        files.add_shared(path, file);
+    // A clean build adds (and so writes) each batch before making the next: the result files
+    // are most of the index's bytes and need not all be in memory at once.
+    let batch = if memo.is_some() { corpus.docs.len() } else { 1024 };
+    for docs in corpus.docs.chunks(batch.max(1)) {
+        let named: Vec<Vec<(String, std::sync::Arc<SharedText>)>> = docs
+            .par_iter()
+            .map(|d| {
+                let made = match memo {
+                    Some(m) => {
+                        let key = crate::incremental::hash_of(&(&d.title, &d.url, &d.chunks));
+                        m.search_doc_files(&d.url, key, || doc_files(d)).to_vec()
+                    }
+                    None => doc_files(d),
+                };
+                (made.into_iter().enumerate())
+                    .map(|(c, file)| (format!("search/d/{}-{c}.json", d.id), file))
+                    .collect()
+            })
+            .collect();
+        for (path, file) in named.into_iter().flatten() {
+            files.add_shared(path, file);
+        }
     }
     // Serve keeps it while no facet value or label changed (a body edit changes none).
     let facets = || SharedText::new(facets_json(corpus).to_string());
@@ -333,7 +392,7 @@ pub fn write(
         "v": 1,
         "n": index.n_docs(),
         "groups": [corpus.articles, corpus.datasets, corpus.tables],
-        "shards": manifest_shards,
+        "shards": shard_first,
         "analyzer": analyzer_tables(),
     });
     files.add(
