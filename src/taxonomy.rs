@@ -93,8 +93,10 @@ pub fn build(
     let mut terms: Terms = map
         .into_iter()
         .map(|(slug, (label, positions))| {
-            let mut articles: Vec<String> =
-                positions.iter().map(|&i| articles[i].slug.clone()).collect();
+            let mut articles: Vec<String> = positions
+                .iter()
+                .map(|&i| articles[i].slug.clone())
+                .collect();
             articles.sort();
             Term {
                 slug,

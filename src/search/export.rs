@@ -280,7 +280,8 @@ impl<'f> DictionaryWriter<'f> {
         }
         self.item.push(']');
         // The size counts the comma or bracket beside the item.
-        if !self.shard.is_empty() && self.shard.len() + self.item.len() + 1 <= SHARD_BYTES {
+        let size = self.item.len() + 1;
+        if !self.shard.is_empty() && self.shard.len() + size <= SHARD_BYTES {
             self.shard.push(',');
         } else {
             self.close_shard();
@@ -346,7 +347,9 @@ pub fn write(
         Some(m) => {
             let dict = Dictionary::of(index, m.take_search_dictionary());
             if let Some(n) = dict.patched {
-                crate::site::timing_note(&format!("    dictionary patched: {n} keys encoded again"));
+                crate::site::timing_note(&format!(
+                    "    dictionary patched: {n} keys encoded again"
+                ));
             }
             let firsts = write_dictionary(&dict, files);
             m.keep_search_dictionary(dict);
@@ -357,7 +360,11 @@ pub fn write(
     // Keyed, looked up and named in parallel; only adding them to the output is sequential.
     // A clean build adds (and so writes) each batch before making the next: the result files
     // are most of the index's bytes and need not all be in memory at once.
-    let batch = if memo.is_some() { corpus.docs.len() } else { 1024 };
+    let batch = if memo.is_some() {
+        corpus.docs.len()
+    } else {
+        1024
+    };
     for docs in corpus.docs.chunks(batch.max(1)) {
         let named: Vec<Vec<(String, std::sync::Arc<SharedText>)>> = docs
             .par_iter()
