@@ -569,7 +569,7 @@ impl<'a> SiteRender<'a> {
             .take(6)
             .map(|a| self.article_card(lang, a))
             .collect();
-        let topics: Vec<Value> = self.terms(Kind::Topics, lang).iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("topics/{}/", t.slug))})).collect();
+        let topics: Vec<Value> = self.terms(Kind::Topics, lang).iter().map(|t| json!({"label": t.label, "count": t.positions.len(), "url": self.url(lang, &format!("topics/{}/", t.slug))})).collect();
         let issues = self.terms(Kind::Issues, lang);
         let (matched, mismatched) = self.computed.check_counts();
         ctx.insert("featured", &featured);
@@ -909,7 +909,7 @@ impl<'a> SiteRender<'a> {
             &self.t(lang, "taxonomy_intro"),
             &Lang::ALL,
         );
-        let list: Vec<Value> = terms.iter().map(|t| json!({"label": t.label, "count": t.articles.len(), "url": self.url(lang, &format!("{}/{}/", kind.slug(), t.slug))})).collect();
+        let list: Vec<Value> = terms.iter().map(|t| json!({"label": t.label, "count": t.positions.len(), "url": self.url(lang, &format!("{}/{}/", kind.slug(), t.slug))})).collect();
         let taxonomies: Vec<Value> = Kind::ALL.iter().map(|k| json!({"label": self.t(lang, &format!("tax_{}", k.slug())), "url": self.url(lang, &format!("{}/", k.slug())), "current": *k == kind})).collect();
         ctx.insert("terms", &list);
         ctx.insert("heading", &title);

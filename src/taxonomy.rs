@@ -55,16 +55,14 @@ impl Kind {
     }
 }
 
-/// One term with the articles (slugs) it applies to.
+/// One term with the articles it applies to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Term {
     /// URL segment.
     pub slug: String,
     /// Display label in the page language.
     pub label: String,
-    /// Article slugs, sorted.
-    pub articles: Vec<String>,
-    /// The same articles' positions in the list the terms were built from (the site's
+    /// The articles' positions in the list the terms were built from (the site's
     /// `content.articles`), ascending: the order every list of the site shows them in.
     pub positions: Vec<usize>,
 }
@@ -92,18 +90,10 @@ pub fn build(
     }
     let mut terms: Terms = map
         .into_iter()
-        .map(|(slug, (label, positions))| {
-            let mut articles: Vec<String> = positions
-                .iter()
-                .map(|&i| articles[i].slug.clone())
-                .collect();
-            articles.sort();
-            Term {
-                slug,
-                label,
-                articles,
-                positions,
-            }
+        .map(|(slug, (label, positions))| Term {
+            slug,
+            label,
+            positions,
         })
         .collect();
     terms.sort_by(|a, b| term_order(kind, a, b));
