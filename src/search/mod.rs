@@ -334,9 +334,14 @@ pub struct ArticleSearch {
 
 /// The facet values of an article (and of the datasets and tables taken from it).
 fn article_facets(a: &crate::content::Article) -> GroupFacets {
+    facets_with_issue(a, crate::taxonomy::issue_term(a).as_ref())
+}
+
+/// [`article_facets`] with the article's issue term (slug, label) already found.
+fn facets_with_issue(a: &crate::content::Article, issue: Option<&(String, String)>) -> GroupFacets {
     GroupFacets {
         year: Some(a.meta.year.to_string()),
-        issue: crate::taxonomy::issue_term(a).map(|(slug, _)| slug),
+        issue: issue.map(|(slug, _)| slug.clone()),
         topics: a.meta.topics.clone(),
         methods: a.meta.methods.clone(),
     }
@@ -355,19 +360,20 @@ fn article_search(
     memo: Option<&crate::incremental::Memo>,
     vocabulary: u64,
 ) -> Arc<ArticleSearch> {
-    let rendered: Vec<Arc<RenderedDoc>> = (a.versions.values())
-        .filter_map(|v| docs.get(&v.doc.path).cloned())
-        .collect();
-    let make = || ArticleSearch {
-        docs: article_docs(p, docs, langs, group, a, memo),
-        facets: article_facets(a),
-        issue: crate::taxonomy::issue_term(a),
-        _made_from: (a.clone(), rendered.clone()),
+    let rendered = || (a.versions.values()).filter_map(|v| docs.get(&v.doc.path));
+    let make = || {
+        let issue = crate::taxonomy::issue_term(a);
+        ArticleSearch {
+            docs: article_docs(p, docs, langs, group, a, memo),
+            facets: facets_with_issue(a, issue.as_ref()),
+            issue,
+            _made_from: (a.clone(), rendered().cloned().collect()),
+        }
     };
     let Some(m) = memo else {
         return Arc::new(make());
     };
-    let addresses: Vec<usize> = rendered.iter().map(|d| Arc::as_ptr(d) as usize).collect();
+    let addresses: Vec<usize> = rendered().map(|d| Arc::as_ptr(d) as usize).collect();
     let key = crate::incremental::hash_of(&(
         group,
         langs,
